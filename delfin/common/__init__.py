@@ -1,0 +1,1 @@
+"""Shared vocabulary and helpers of the service (constants, config, utils)."""
