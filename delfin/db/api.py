@@ -1,0 +1,305 @@
+"""The repository: one generic set of operations for every table.
+
+Rows travel as plain dicts keyed by column name.  Every kind of the resource
+registry is reached by its name (``'volume'``, ``'storage'``...), and so are
+the other tables (``'access_info'``, ``'alert_source'``).  A missing row
+raises the kind's own `NotFound` subclass (``VolumeNotFound``...).
+
+The Delfin-compatible functions at the bottom (``storage_get(context, id)``
+and friends) are what drivers written for Delfin call through ``delfin.db``.
+"""
+import datetime
+import uuid
+
+import sqlalchemy as sa
+
+from delfin import exception
+from delfin import resources
+from delfin.db import engine as db_engine
+from delfin.db import schema
+
+ASC, DESC = 'asc', 'desc'
+DEFAULT_SORT = (('created_at', DESC),)
+
+
+class _Table(object):
+    """How the repository reaches one table."""
+
+    def __init__(self, name, table, key, not_found):
+        self.name = name
+        self.table = table
+        self.key = key
+        self.not_found = getattr(exception, not_found)
+
+
+_TABLES = {kind.name: _Table(kind.name, schema.TABLES[kind.name], 'id',
+                             kind.not_found)
+           for kind in resources.ALL_KINDS}
+_TABLES['access_info'] = _Table('access_info', schema.access_info,
+                                'storage_id', 'AccessInfoNotFound')
+_TABLES['alert_source'] = _Table('alert_source', schema.alert_sources,
+                                 'storage_id', 'AlertSourceNotFound')
+
+
+def register_table(name, table, key='id', not_found='NotFound'):
+    """Make ``table`` reachable by the generic operations as ``name``."""
+    _TABLES[name] = _Table(name, table, key, not_found)
+
+
+def _t(name):
+    try:
+        return _TABLES[name]
+    except KeyError:
+        raise ValueError('unknown table %r' % name)
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def new_id():
+    return str(uuid.uuid4())
+
+
+def _row(row):
+    return dict(row._mapping) if row is not None else None
+
+
+def _clean(t, values):
+    """Keep only the table's columns; unknown keys are an error."""
+    cols = t.table.c
+    unknown = [k for k in values if k not in cols]
+    if unknown:
+        raise exception.InvalidInput('Unknown attribute(s) for %s: %s'
+                                     % (t.name, ', '.join(sorted(unknown))))
+    return dict(values)
+
+
+def _where(t, filters):
+    clauses = []
+    for key, value in (filters or {}).items():
+        if key not in t.table.c:
+            raise exception.InvalidInput('Invalid filter key: %s' % key)
+        col = t.table.c[key]
+        if isinstance(value, (list, tuple, set, frozenset)):
+            clauses.append(col.in_(list(value)))
+        elif value is None:
+            clauses.append(col.is_(None))
+        else:
+            clauses.append(col == value)
+    return clauses
+
+
+def _null_default(col):
+    """Value standing in for NULL when ordering and paging on ``col``."""
+    pytype = col.type.python_type
+    if pytype is datetime.datetime:
+        return datetime.datetime(1, 1, 1)
+    if pytype in (int, float, bool):
+        return 0
+    return ''
+
+
+def _sort_expr(col):
+    if col.nullable and not col.primary_key:
+        return sa.func.coalesce(col, _null_default(col))
+    return col
+
+
+def _normalise_sort(t, sort):
+    keys = list(sort or DEFAULT_SORT)
+    for key, direction in keys:
+        if key not in t.table.c:
+            raise exception.InvalidInput('Invalid sort key: %s' % key)
+        if direction not in (ASC, DESC):
+            raise exception.InvalidInput('Invalid sort direction: %s'
+                                         % direction)
+    names = [k for k, _ in keys]
+    if t.key not in names:
+        keys.append((t.key, keys[0][1]))
+    return keys
+
+
+def _after_marker(t, keys, marker_row):
+    """Keyset condition: rows strictly after ``marker_row`` in ``keys``."""
+    ors = []
+    for i, (key, direction) in enumerate(keys):
+        ands = []
+        for prev, _ in keys[:i]:
+            col = t.table.c[prev]
+            ands.append(_sort_expr(col) == _marker_value(col, marker_row))
+        col = t.table.c[key]
+        expr, value = _sort_expr(col), _marker_value(col, marker_row)
+        ands.append(expr > value if direction == ASC else expr < value)
+        ors.append(sa.and_(*ands))
+    return sa.or_(*ors)
+
+
+def _marker_value(col, marker_row):
+    value = marker_row[col.name]
+    if value is None and col.nullable and not col.primary_key:
+        return _null_default(col)
+    return value
+
+
+def get(name, key, conn=None):
+    """The row of ``name`` whose key is ``key``; raises its NotFound."""
+    t = _t(name)
+    stmt = sa.select(t.table).where(t.table.c[t.key] == key)
+    row = _execute(conn, lambda c: c.execute(stmt).first())
+    if row is None:
+        raise t.not_found(key)
+    return _row(row)
+
+
+def find(name, conn=None, **filters):
+    """The first row matching ``filters`` exactly, or None."""
+    t = _t(name)
+    stmt = sa.select(t.table).where(*_where(t, filters)).limit(1)
+    return _row(_execute(conn, lambda c: c.execute(stmt).first()))
+
+
+def list_rows(name, filters=None, sort=None, limit=None, offset=0,
+              marker=None, with_total=False, conn=None):
+    """Rows of ``name`` matching ``filters`` (exact values, or lists).
+
+    ``sort`` is a list of (column, 'asc'|'desc'), default created_at desc;
+    the key column is always appended so the order is total. ``marker`` is
+    the key of the last row of the previous page (keyset pagination);
+    ``offset`` applies after it. Returns a list, or (list, total) when
+    ``with_total`` is set; ``total`` counts every row matching ``filters``.
+    """
+    t = _t(name)
+    keys = _normalise_sort(t, sort)
+    where = _where(t, filters)
+
+    def run(c):
+        stmt = sa.select(t.table).where(*where)
+        if marker is not None:
+            mrow = c.execute(sa.select(t.table).where(
+                t.table.c[t.key] == marker)).first()
+            if mrow is None:
+                raise t.not_found(marker)
+            stmt = stmt.where(_after_marker(t, keys, mrow._mapping))
+        order = []
+        for key, direction in keys:
+            expr = _sort_expr(t.table.c[key])
+            order.append(expr.asc() if direction == ASC else expr.desc())
+        stmt = stmt.order_by(*order)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        if offset:
+            stmt = stmt.offset(offset)
+        rows = [dict(r._mapping) for r in c.execute(stmt)]
+        if not with_total:
+            return rows
+        total = c.execute(sa.select(sa.func.count()).select_from(
+            t.table).where(*where)).scalar_one()
+        return rows, total
+
+    return _execute(conn, run)
+
+
+def count(name, filters=None, conn=None):
+    t = _t(name)
+    stmt = sa.select(sa.func.count()).select_from(t.table).where(
+        *_where(t, filters))
+    return _execute(conn, lambda c: c.execute(stmt).scalar_one())
+
+
+def create(name, values, conn=None):
+    """Insert one row; fills ``id`` (when the key is ``id``) and times."""
+    t = _t(name)
+    values = _clean(t, values)
+    if t.key == 'id' and not values.get('id'):
+        values['id'] = new_id()
+    values.setdefault('created_at', utcnow())
+    _write(conn, lambda c: c.execute(sa.insert(t.table).values(**values)))
+    return get(name, values[t.key], conn=conn) if conn is not None \
+        else get(name, values[t.key])
+
+
+def update(name, key, values, conn=None):
+    """Update the row ``key`` with ``values``; returns the new row."""
+    t = _t(name)
+    values = _clean(t, values)
+    values.pop(t.key, None)
+    values.setdefault('updated_at', utcnow())
+
+    def run(c):
+        res = c.execute(sa.update(t.table).where(
+            t.table.c[t.key] == key).values(**values))
+        if res.rowcount == 0:
+            raise t.not_found(key)
+        return _row(c.execute(sa.select(t.table).where(
+            t.table.c[t.key] == key)).first())
+
+    return _write(conn, run)
+
+
+def delete(name, key, conn=None):
+    """Delete the row ``key``; raises its NotFound when absent."""
+    t = _t(name)
+
+    def run(c):
+        res = c.execute(sa.delete(t.table).where(t.table.c[t.key] == key))
+        if res.rowcount == 0:
+            raise t.not_found(key)
+
+    _write(conn, run)
+
+
+def delete_where(name, conn=None, **filters):
+    """Delete every row matching ``filters``; returns how many."""
+    t = _t(name)
+    where = _where(t, filters)
+    if not where:
+        raise ValueError('delete_where needs a filter')
+    return _write(conn, lambda c: c.execute(
+        sa.delete(t.table).where(*where)).rowcount)
+
+
+def _execute(conn, fn):
+    if conn is not None:
+        return fn(conn)
+    with db_engine.reader() as c:
+        return fn(c)
+
+
+def _write(conn, fn):
+    if conn is not None:
+        return fn(conn)
+    with db_engine.writer() as c:
+        return fn(c)
+
+
+# Delfin-compatible functions (drivers and Delfin-style tools call these).
+
+def storage_get(context, storage_id):
+    return get('storage', storage_id)
+
+
+def storage_get_all(context, marker=None, limit=None, sort_keys=None,
+                    sort_dirs=None, filters=None, offset=None):
+    sort = None
+    if sort_keys:
+        dirs = list(sort_dirs or [])
+        sort = [(k, dirs[i] if i < len(dirs) else DESC)
+                for i, k in enumerate(sort_keys)]
+    return list_rows('storage', filters=filters, sort=sort, limit=limit,
+                     offset=offset or 0, marker=marker)
+
+
+def storage_update(context, storage_id, values):
+    return update('storage', storage_id, values)
+
+
+def access_info_get(context, storage_id):
+    return get('access_info', storage_id)
+
+
+def access_info_get_all(context, marker=None, limit=None, sort_keys=None,
+                        sort_dirs=None, filters=None, offset=None):
+    return list_rows('access_info', filters=filters, limit=limit,
+                     offset=offset or 0, marker=marker,
+                     sort=[('created_at', DESC)])

@@ -1,0 +1,115 @@
+"""The SQLAlchemy engine of this process, and transactions on it.
+
+SQLite (the embedded default) is set up so that the API and the workers can
+write concurrently without "database is locked" errors: WAL journal, a busy
+timeout, ``BEGIN IMMEDIATE`` for write transactions (a writer waits for the
+lock up front instead of failing when it upgrades a read lock), and short
+transactions everywhere.  Foreign keys are enforced on every backend, so a
+row can never outlive its storage.
+"""
+import contextlib
+import os
+import threading
+
+import sqlalchemy as sa
+from oslo_config import cfg
+from oslo_log import log as logging
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+_lock = threading.Lock()
+_engine = None
+
+
+def _sqlite_setup(engine, busy_timeout_ms):
+    @sa.event.listens_for(engine, 'connect')
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute('PRAGMA journal_mode=WAL')
+        cur.execute('PRAGMA synchronous=NORMAL')
+        cur.execute('PRAGMA foreign_keys=ON')
+        cur.execute('PRAGMA busy_timeout=%d' % busy_timeout_ms)
+        cur.close()
+
+    @sa.event.listens_for(engine, 'begin')
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get('sqlite_begin', 'DEFERRED')
+        conn.exec_driver_sql('BEGIN %s' % mode)
+
+
+def create_engine(url=None):
+    """Build an engine for ``url`` (default: ``[database] connection``)."""
+    url = sa.engine.make_url(url or CONF.database.connection)
+    kwargs = {'future': True}
+    if url.get_backend_name() == 'sqlite':
+        database = url.database
+        if database and database != ':memory:':
+            directory = os.path.dirname(os.path.abspath(database))
+            os.makedirs(directory, exist_ok=True)
+        kwargs['connect_args'] = {'check_same_thread': False,
+                                  'timeout': CONF.database.sqlite_busy_timeout
+                                  / 1000.0}
+        if not database or database == ':memory:':
+            kwargs['poolclass'] = sa.pool.StaticPool
+    else:
+        kwargs.update(pool_size=CONF.database.max_pool_size,
+                      max_overflow=CONF.database.max_pool_size,
+                      pool_pre_ping=True, pool_recycle=3600)
+        if url.get_backend_name() == 'mysql':
+            kwargs['isolation_level'] = 'READ COMMITTED'
+            url = url.update_query_dict({'charset': 'utf8mb4'})
+    engine = sa.create_engine(url, **kwargs)
+    if url.get_backend_name() == 'sqlite':
+        _sqlite_setup(engine, CONF.database.sqlite_busy_timeout)
+    return engine
+
+
+def get_engine():
+    """The process-wide engine, created on first use."""
+    global _engine
+    if _engine is None:
+        with _lock:
+            if _engine is None:
+                _engine = create_engine()
+    return _engine
+
+
+def set_engine(engine):
+    """Use ``engine`` for this process (tests, tools). Returns the old one."""
+    global _engine
+    with _lock:
+        old, _engine = _engine, engine
+    return old
+
+
+def dispose():
+    """Close every pooled connection and forget the engine."""
+    old = set_engine(None)
+    if old is not None:
+        old.dispose()
+
+
+@contextlib.contextmanager
+def writer():
+    """A short write transaction; commits on success, rolls back on error.
+
+    On SQLite it takes the write lock when it starts (``BEGIN IMMEDIATE``)
+    so that it never fails half-way on a lock upgrade.
+    """
+    engine = get_engine()
+    with engine.connect() as conn:
+        if engine.dialect.name == 'sqlite':
+            conn = conn.execution_options(sqlite_begin='IMMEDIATE')
+        with conn.begin():
+            yield conn
+
+
+@contextlib.contextmanager
+def reader():
+    """A read-only transaction."""
+    with get_engine().connect() as conn:
+        with conn.begin():
+            yield conn

@@ -1,0 +1,137 @@
+"""The database schema, built from the resource registry.
+
+Every inventory kind of `delfin.resources.registry` becomes a table with an
+``id`` (UUID), its ``storage_id`` (a foreign key that cascades, so deleting a
+storage deletes its rows and a late write for a deleted storage fails), the
+kind's fields, ``created_at``/``updated_at``, and a unique key on
+(storage_id, identity) that also serves lookups by native id.  Tables that
+are not inventory (access info, alert sources, alerts, sync jobs) are
+declared explicitly below.
+
+Migrations (delfin/db/migrations) are the source of truth of a deployed
+schema; a test checks that they produce exactly this metadata.
+"""
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+from delfin import resources
+from delfin.resources import registry
+
+metadata = sa.MetaData(naming_convention={
+    'ix': 'ix_%(table_name)s_%(column_0_N_name)s',
+    'uq': 'uq_%(table_name)s_%(column_0_N_name)s',
+    'fk': 'fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s',
+    'pk': 'pk_%(table_name)s',
+    'ck': 'ck_%(table_name)s_%(constraint_name)s',
+})
+
+# Naive UTC datetimes with microseconds on every backend.
+DateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
+# Long text (MariaDB's TEXT stops at 64 KiB).
+Text = sa.Text().with_variant(mysql.LONGTEXT(), 'mysql')
+JSON = sa.JSON().with_variant(mysql.LONGTEXT(), 'mysql')
+
+_TYPES = {
+    registry.STRING: lambda f: sa.String(f.length),
+    registry.TEXT: lambda f: Text,
+    registry.INTEGER: lambda f: sa.Integer(),
+    registry.BIGINT: lambda f: sa.BigInteger(),
+    registry.BOOLEAN: lambda f: sa.Boolean(create_constraint=False),
+    registry.DATETIME: lambda f: DateTime,
+    registry.JSON: lambda f: JSON,
+}
+
+
+def column_type(field):
+    """The SQL type of a registry field."""
+    return _TYPES[field.type](field)
+
+
+def _timestamps():
+    return [sa.Column('created_at', DateTime, nullable=False),
+            sa.Column('updated_at', DateTime, nullable=True)]
+
+
+def _storage_fk(index=True):
+    return sa.Column('storage_id', sa.String(36),
+                     sa.ForeignKey('storages.id', ondelete='CASCADE'),
+                     nullable=False, index=index)
+
+
+def _field_columns(kind):
+    return [sa.Column(f.name, column_type(f), nullable=True)
+            for f in kind.fields]
+
+
+storages = sa.Table(
+    'storages', metadata,
+    sa.Column('id', sa.String(36), primary_key=True),
+    *_field_columns(resources.STORAGE),
+    sa.Column('sync_status', sa.Integer, nullable=False, default=0),
+    sa.Column('deleted', sa.Boolean(create_constraint=False),
+              nullable=False, default=False),
+    sa.Column('deleted_at', DateTime, nullable=True),
+    *_timestamps(),
+    sa.Index(None, 'serial_number'),
+    sa.Index(None, 'created_at', 'id'),
+)
+
+
+def _inventory_table(kind):
+    # The unique key (storage_id, identity...) serves lookups by storage and
+    # native id; the index on (storage_id, created_at, id) serves the default
+    # list order and keyset pagination within a storage.
+    return sa.Table(
+        kind.table, metadata,
+        sa.Column('id', sa.String(36), primary_key=True),
+        _storage_fk(index=False),
+        *_field_columns(kind),
+        *_timestamps(),
+        sa.UniqueConstraint('storage_id', *kind.identity),
+        sa.Index(None, 'storage_id', 'created_at', 'id'),
+        sa.Index(None, 'created_at', 'id'),
+    )
+
+
+INVENTORY = {kind.name: _inventory_table(kind)
+             for kind in resources.inventory_kinds()}
+TABLES = dict(INVENTORY, storage=storages)
+
+access_info = sa.Table(
+    'access_info', metadata,
+    sa.Column('storage_id', sa.String(36),
+              sa.ForeignKey('storages.id', ondelete='CASCADE'),
+              primary_key=True),
+    sa.Column('storage_name', sa.String(255)),
+    sa.Column('vendor', sa.String(255), nullable=False),
+    sa.Column('model', sa.String(255), nullable=False),
+    sa.Column('rest', JSON),
+    sa.Column('ssh', JSON),
+    sa.Column('cli', JSON),
+    sa.Column('smis', JSON),
+    sa.Column('extra_attributes', JSON),
+    *_timestamps(),
+)
+
+# One SNMP alert source (snmp-config) per storage. Secrets are encrypted.
+alert_sources = sa.Table(
+    'alert_sources', metadata,
+    sa.Column('storage_id', sa.String(36),
+              sa.ForeignKey('storages.id', ondelete='CASCADE'),
+              primary_key=True),
+    sa.Column('host', sa.String(255), nullable=False, index=True),
+    sa.Column('version', sa.String(16), nullable=False),
+    sa.Column('community_string', Text),
+    sa.Column('username', sa.String(255)),
+    sa.Column('security_level', sa.String(32)),
+    sa.Column('auth_key', Text),
+    sa.Column('auth_protocol', sa.String(32)),
+    sa.Column('privacy_protocol', sa.String(32)),
+    sa.Column('privacy_key', Text),
+    sa.Column('engine_id', sa.String(64)),
+    sa.Column('context_name', sa.String(255)),
+    sa.Column('port', sa.Integer),
+    sa.Column('retry_num', sa.Integer),
+    sa.Column('expiration', sa.Integer),
+    *_timestamps(),
+)
