@@ -135,3 +135,45 @@ alert_sources = sa.Table(
     sa.Column('expiration', sa.Integer),
     *_timestamps(),
 )
+
+# Alerts received by trap or polled from a storage.  ``fingerprint`` names
+# one alert condition on one storage: a repeat of it bumps
+# ``occurrence_count`` and ``last_occur_time`` instead of adding a row.
+# ``occur_time`` follows the latest occurrence (Delfin clients filter and
+# sort on it); ``first_occur_time`` keeps the first.
+alerts = sa.Table(
+    'alerts', metadata,
+    sa.Column('id', sa.String(36), primary_key=True),
+    _storage_fk(index=False),
+    sa.Column('fingerprint', sa.String(64), nullable=False),
+    sa.Column('alert_id', sa.String(255)),
+    sa.Column('alert_name', sa.String(255)),
+    sa.Column('severity', sa.String(32)),
+    sa.Column('category', sa.String(32)),
+    sa.Column('type', sa.String(64)),
+    sa.Column('sequence_number', sa.String(255)),
+    sa.Column('occur_time', sa.BigInteger),
+    sa.Column('description', Text),
+    sa.Column('recovery_advice', Text),
+    sa.Column('resource_type', sa.String(255)),
+    sa.Column('location', sa.String(1024)),
+    sa.Column('match_key', sa.String(255)),
+    sa.Column('clear_category', sa.String(32)),
+    sa.Column('occurrence_count', sa.Integer, nullable=False, default=1),
+    sa.Column('first_occur_time', sa.BigInteger),
+    sa.Column('last_occur_time', sa.BigInteger),
+    sa.Column('state', sa.String(16), nullable=False),
+    sa.Column('source', sa.String(16), nullable=False),
+    sa.Column('cleared_at', DateTime),
+    *_timestamps(),
+    sa.UniqueConstraint('storage_id', 'fingerprint'),
+    # Per-storage and global lists ordered by time; state/severity filters;
+    # a recovery alert looks up the open faults it clears.
+    sa.Index(None, 'storage_id', 'occur_time', 'id'),
+    sa.Index(None, 'occur_time', 'id'),
+    sa.Index(None, 'storage_id', 'state', 'alert_id'),
+    sa.Index(None, 'storage_id', 'state', 'match_key'),
+    sa.Index(None, 'storage_id', 'sequence_number'),
+    sa.Index(None, 'state', 'occur_time'),
+    sa.Index(None, 'severity', 'occur_time'),
+)
