@@ -1,0 +1,22 @@
+"""The API's WSGI application.
+
+`make_app` assembles the pipeline: request id and last-resort error
+handling, request context, then the router over the v1 route table
+(`delfin.api.v1.router.ROUTES`).  Every path is absolute (``/v1/...``, and
+``/metrics``), so nothing is mounted under a prefix.
+"""
+from delfin.api import middleware
+from delfin.api.common import routing
+
+
+def make_app(route_table=None, max_body_size=None):
+    """The WSGI application serving ``route_table`` (default: the v1 table).
+
+    ``max_body_size`` overrides ``[DEFAULT] api_max_body_size``.
+    """
+    if route_table is None:
+        from delfin.api.v1 import router
+        route_table = router.ROUTES
+    app = routing.Router(route_table, max_body_size=max_body_size)
+    app = middleware.Context(app)
+    return middleware.RequestId(app)

@@ -1,0 +1,185 @@
+"""List parameters: filters, sort, limit, offset and marker of a list request.
+
+Every paged collection of the API takes the same query parameters:
+
+* filters: ``<column>=<value>`` for the columns the collection allows (a
+  kind's ``filters`` in the resource registry); repeating a parameter
+  matches any of its values.  Any other parameter is refused with 400
+  ``InvalidInput`` rather than ignored, so a typo never reads as "no rows".
+* ``sort=key[:asc|desc],...`` or Delfin's older ``sort_key``/``sort_dir``;
+  default ``created_at`` descending, and ``created_at`` always closes the
+  order (with the first key's direction), as in Delfin.
+* ``limit``: 0 up to ``[DEFAULT] api_max_limit``, which is also the default.
+* ``offset``: 0 to 2147483647, applied after ``marker``.
+* ``marker``: id of the last row of the previous page (keyset pagination);
+  an unknown marker is a 404 of the collection's kind.
+
+`list_page` runs the query and returns the rows of the page with the total
+number of rows matching the filters.
+"""
+import dataclasses
+
+import sqlalchemy as sa
+from oslo_config import cfg
+
+from delfin import exception
+from delfin.db import api as db
+
+CONF = cfg.CONF
+
+MAX_OFFSET = 2147483647
+PAGING_KEYS = ('limit', 'offset', 'marker', 'sort', 'sort_key', 'sort_dir')
+DEFAULT_SORT_KEY = 'created_at'
+DEFAULT_SORT_DIR = db.DESC
+SORT_DIRS = (db.ASC, db.DESC)
+
+
+@dataclasses.dataclass
+class ListParams:
+    """The parsed list parameters of one request."""
+    filters: dict
+    sort: list
+    limit: int
+    offset: int = 0
+    marker: str = None
+
+
+def _items(query):
+    """(key, [values]) pairs of a webob MultiDict or a plain dict."""
+    if hasattr(query, 'getall'):
+        keys = list(dict.fromkeys(query.keys()))
+        return [(k, query.getall(k)) for k in keys]
+    return [(k, v if isinstance(v, list) else [v])
+            for k, v in query.items()]
+
+
+def _single(name, values):
+    if len(values) != 1:
+        raise exception.InvalidInput(
+            "Parameter %s must be given at most once" % name)
+    return values[0]
+
+
+def _int_param(name, value, low, high=None):
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise exception.InvalidInput(
+            "%s must be an integer, not '%s'" % (name, value))
+    if number < low or (high is not None and number > high):
+        bound = ('between %d and %d' % (low, high) if high is not None
+                 else '%d or more' % low)
+        raise exception.InvalidInput('%s must be %s' % (name, bound))
+    return number
+
+
+def parse_limit(value, max_limit=None):
+    max_limit = max_limit or CONF.api_max_limit
+    if value is None:
+        return max_limit
+    return min(_int_param('limit', value, 0), max_limit)
+
+
+def parse_offset(value):
+    if value is None:
+        return 0
+    return _int_param('offset', value, 0, MAX_OFFSET)
+
+
+def _sortable(table, key):
+    col = table.c.get(key)
+    return col is not None and not isinstance(col.type, sa.JSON)
+
+
+def parse_sort(table, sort=None, sort_key=None, sort_dir=None):
+    """[(column, direction), ...] from ``sort`` or ``sort_key``/``sort_dir``."""
+    if sort is not None and (sort_key is not None or sort_dir is not None):
+        raise exception.InvalidInput(
+            "The 'sort_key' and 'sort_dir' parameters cannot be used with "
+            "the 'sort' parameter")
+    keys = []
+    if sort is not None:
+        for item in sort.split(','):
+            key, _sep, direction = item.partition(':')
+            key = key.strip()
+            direction = direction.strip() if _sep else DEFAULT_SORT_DIR
+            keys.append((key, direction))
+    else:
+        keys.append((
+            DEFAULT_SORT_KEY if sort_key is None else sort_key.strip(),
+            DEFAULT_SORT_DIR if sort_dir is None else sort_dir.strip()))
+    for key, direction in keys:
+        if not _sortable(table, key):
+            raise exception.InvalidInput("Invalid sort key: %s" % key)
+        if direction not in SORT_DIRS:
+            raise exception.InvalidInput(
+                "Invalid sort direction: %s (use asc or desc)" % direction)
+    if DEFAULT_SORT_KEY in table.c and \
+            DEFAULT_SORT_KEY not in [k for k, _ in keys]:
+        keys.append((DEFAULT_SORT_KEY, keys[0][1]))
+    return keys
+
+
+def _convert(table, name, value):
+    """A query-string value as the column's Python type."""
+    try:
+        pytype = table.c[name].type.python_type
+    except NotImplementedError:
+        return value
+    if pytype is bool:
+        lowered = value.strip().lower()
+        if lowered in ('true', '1', 'yes', 'on'):
+            return True
+        if lowered in ('false', '0', 'no', 'off'):
+            return False
+        raise exception.InvalidInput(
+            "Filter %s must be a boolean, not '%s'" % (name, value))
+    if pytype is int:
+        try:
+            return int(value.strip())
+        except ValueError:
+            raise exception.InvalidInput(
+                "Filter %s must be an integer, not '%s'" % (name, value))
+    return value
+
+
+def parse(query, table, allowed_filters, fixed=None, ignored=(),
+          max_limit=None):
+    """Parse ``query`` for a list of ``table``.
+
+    ``allowed_filters`` are the filterable columns; ``fixed`` filters are
+    imposed by the route (e.g. the storage of a per-storage list) and win
+    over the query string; ``ignored`` parameters are accepted and dropped.
+    """
+    fixed = dict(fixed or {})
+    paging = {}
+    filters = {}
+    for name, values in _items(query):
+        if name in PAGING_KEYS:
+            paging[name] = _single(name, values)
+        elif name in fixed or name in ignored:
+            continue
+        elif name in allowed_filters and name in table.c:
+            converted = [_convert(table, name, v) for v in values]
+            filters[name] = converted[0] if len(converted) == 1 \
+                else converted
+        else:
+            raise exception.InvalidInput(
+                "Invalid filter: %s (accepted: %s)"
+                % (name, ', '.join(sorted(allowed_filters))))
+    filters.update(fixed)
+    marker = paging.get('marker')
+    return ListParams(
+        filters=filters,
+        sort=parse_sort(table, paging.get('sort'), paging.get('sort_key'),
+                        paging.get('sort_dir')),
+        limit=parse_limit(paging.get('limit'), max_limit),
+        offset=parse_offset(paging.get('offset')),
+        marker=marker if marker else None)
+
+
+def list_page(name, params, conn=None):
+    """(rows, total) of the repository table ``name`` for ``params``."""
+    return db.list_rows(name, filters=params.filters, sort=params.sort,
+                        limit=params.limit, offset=params.offset,
+                        marker=params.marker, with_total=True, conn=conn)

@@ -1,0 +1,77 @@
+"""The router: a WSGI application that maps a route table onto controllers.
+
+It is built from a list of `delfin.api.common.wsgi.Route`; each distinct
+controller factory is instantiated once.  A request matching no route, or a
+known path with another method, answers Delfin's JSON 404 ``NotFound``.
+"""
+import routes
+import webob
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from delfin import exception
+from delfin.api.common import wsgi
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+
+class Router(object):
+    """Dispatches requests to controller actions according to a table."""
+
+    def __init__(self, route_table, max_body_size=None):
+        self._max_body_size = max_body_size
+        self._mapper = routes.Mapper()
+        self._controllers = {}
+        names = set()
+        for route in route_table:
+            name = route.route_name
+            if name in names:
+                raise ValueError('duplicate route name %r' % name)
+            names.add(name)
+            key = 'controller-%d' % id(route.controller)
+            if key not in self._controllers:
+                self._controllers[key] = route.controller()
+            controller = self._controllers[key]
+            if not callable(getattr(controller, route.action, None)):
+                raise ValueError('%s has no action %r'
+                                 % (type(controller).__name__, route.action))
+            self._mapper.connect(name, route.path, controller=key,
+                                 action=route.action,
+                                 conditions={'method': [route.method]})
+
+    @property
+    def max_body_size(self):
+        if self._max_body_size is not None:
+            return self._max_body_size
+        return CONF.api_max_body_size
+
+    def __call__(self, environ, start_response):
+        return self.handle(environ)(environ, start_response)
+
+    def handle(self, environ):
+        """The `webob.Response` to the request of ``environ``."""
+        req = webob.Request(environ)
+        try:
+            match = self._mapper.routematch(environ=environ)
+            if match is None:
+                raise exception.NotFound()
+            params, _route = match
+            params = dict(params)
+            controller = self._controllers[params.pop('controller')]
+            action = params.pop('action')
+            return wsgi.invoke(controller, action, req, params,
+                               self.max_body_size)
+        except Exception as exc:  # noqa: BLE001  every error has a body
+            return _failure(req, exc)
+
+
+def _failure(req, exc):
+    if isinstance(exc, exception.DelfinException):
+        if exc.code >= 500:
+            LOG.error("%s %s failed: %s", req.method, req.path,
+                           exc.error_code)
+    elif not isinstance(exc, TypeError):
+        LOG.exception("Unexpected error serving %s %s",
+                           req.method, req.path)
+    return wsgi.fault(exc)

@@ -1,0 +1,218 @@
+"""Request dispatch: from a matched route to a controller action and back.
+
+A controller action is a method ``action(self, req, **path_params)``; when it
+also declares a ``body`` parameter it receives the request's JSON document
+(required unless the parameter has a default).  An action returns a dict or
+list (serialised as JSON), ``None`` (empty body), or a ready
+`webob.Response` (for non-JSON answers such as Prometheus metrics).  Its
+success status is 200 unless the action is decorated with `response`.
+
+Every failure leaves as Delfin's error body
+``{"error_code", "error_msg", "error_args"}`` with the exception's HTTP code:
+a `DelfinException` as itself, a `TypeError` as ``BadRequest`` (Delfin's
+rule), anything else as a bare 500 ``DelfinException`` whose details only go
+to the log.
+"""
+import dataclasses
+import datetime
+import decimal
+import inspect
+import json
+import uuid
+
+import webob
+import webob.exc
+from oslo_log import log as logging
+
+from delfin import exception
+
+LOG = logging.getLogger(__name__)
+
+JSON_CONTENT_TYPE = 'application/json'
+REQUEST_ID_HEADER = 'x-compute-request-id'
+DATETIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
+
+
+class RequestBodyTooLarge(exception.Invalid):
+    msg_fmt = "Request body is larger than {0} bytes."
+    code = 413
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    """One entry of the route table.
+
+    ``path`` uses python-routes syntax (``/v1/storages/{id}``); ``controller``
+    is a class or zero-argument factory, instantiated once per application;
+    ``action`` names its method.  ``name`` must be unique in the table.
+    """
+    method: str
+    path: str
+    controller: object
+    action: str
+    name: str = None
+
+    @property
+    def route_name(self):
+        return self.name or '%s %s' % (self.method, self.path)
+
+
+def response(code):
+    """Set the success status of a controller action."""
+    def decorate(fn):
+        fn.wsgi_code = code
+        return fn
+    return decorate
+
+
+class Controller(object):
+    """Base of the API controllers."""
+
+    @staticmethod
+    def context(req):
+        return req.environ['delfin.context']
+
+
+def new_request_id():
+    return 'req-%s' % uuid.uuid4()
+
+
+def _json_default(value):
+    if isinstance(value, datetime.datetime):
+        return value.strftime(DATETIME_FORMAT)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() \
+            else float(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode('utf-8', 'replace')
+    raise TypeError('%s is not JSON serialisable' % type(value).__name__)
+
+
+def dumps(data):
+    return json.dumps(data, default=_json_default)
+
+
+def json_response(status, data=None, headers=None):
+    resp = webob.Response(status=status, content_type=JSON_CONTENT_TYPE,
+                          charset='UTF-8')
+    if data is not None:
+        resp.text = dumps(data)
+    else:
+        resp.body = b''
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+def error_body(exc):
+    """Delfin's error body for a `DelfinException`."""
+    return {
+        'error_code': exc.error_code,
+        'error_msg': exc.msg,
+        'error_args': [_plain(a) for a in exc.error_args],
+    }
+
+
+def _plain(value):
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def fault(exc):
+    """The JSON error response of ``exc`` (any exception)."""
+    if isinstance(exc, exception.DelfinException):
+        delfin_exc = exc
+    elif isinstance(exc, TypeError):
+        delfin_exc = exception.BadRequest()
+    elif isinstance(exc, webob.exc.HTTPException):
+        return json_response(exc.code, {
+            'error_code': type(exc).__name__,
+            'error_msg': exc.explanation or exc.title,
+            'error_args': []})
+    else:
+        delfin_exc = exception.DelfinException()
+    code = delfin_exc.code if isinstance(delfin_exc.code, int) else 500
+    return json_response(code, error_body(delfin_exc))
+
+
+def _read_body(req, max_size):
+    """The raw body, never more than ``max_size`` bytes."""
+    length = req.content_length
+    if length is not None and length > max_size:
+        raise RequestBodyTooLarge(max_size)
+    if length is None and not _unsized_body(req.environ):
+        # WSGI forbids reading an input of unknown size the server does
+        # not terminate: without a length there is no body.
+        return b''
+    data = req.body_file_raw.read(
+        length if length is not None else max_size + 1)
+    if len(data) > max_size:
+        raise RequestBodyTooLarge(max_size)
+    return data
+
+
+def _unsized_body(environ):
+    return bool(environ.get('wsgi.input_terminated')) or 'chunked' in \
+        environ.get('HTTP_TRANSFER_ENCODING', '').lower()
+
+
+def _is_json(req):
+    return (req.content_type or '').strip().lower() == JSON_CONTENT_TYPE
+
+
+def parse_body(req, max_size):
+    """The request's JSON document, or ``None`` when it carries none.
+
+    As in Delfin a body counts only when it is non-empty and sent as
+    ``application/json``; a non-empty body of another type is reported as
+    ``InvalidContentType`` when a document is required (see `invoke`).
+    """
+    raw = _read_body(req, max_size)
+    req.environ['delfin.raw_body_size'] = len(raw)
+    if not raw.strip():
+        return None
+    if not _is_json(req):
+        req.environ['delfin.foreign_body'] = True
+        return None
+    try:
+        return json.loads(raw.decode('utf-8'))
+    except (UnicodeDecodeError, ValueError):
+        raise exception.MalformedRequestBody('cannot understand JSON')
+
+
+def _takes_body(method):
+    params = inspect.signature(method).parameters
+    body = params.get('body')
+    if body is None:
+        return False, False
+    return True, body.default is inspect.Parameter.empty
+
+
+def invoke(controller, action, req, path_params, max_body_size):
+    """Run one action and build its response (errors propagate)."""
+    method = getattr(controller, action, None)
+    if method is None:
+        raise exception.NotFound()
+    takes_body, body_required = _takes_body(method)
+    body = parse_body(req, max_body_size)
+    kwargs = dict(path_params)
+    if takes_body:
+        if body is None and body_required:
+            if req.environ.get('delfin.foreign_body'):
+                raise exception.InvalidContentType(req.content_type)
+            raise exception.MalformedRequestBody(
+                'a JSON document is required')
+        if body is not None or body_required:
+            kwargs['body'] = body
+    elif body is not None:
+        # An action that takes no document refuses one (Delfin: BadRequest).
+        raise exception.BadRequest()
+    result = method(req, **kwargs)
+    if isinstance(result, webob.Response):
+        return result
+    return json_response(getattr(method, 'wsgi_code', 200), result)

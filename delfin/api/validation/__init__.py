@@ -1,0 +1,71 @@
+"""Validation of request documents against JSON schemas.
+
+Schemas follow JSON-schema Draft 4, as in Delfin.  The first violation
+becomes Delfin's 400 ``InvalidInput``: "Invalid input for field/attribute
+<name>. <reason>" when it concerns a named field, otherwise the bare reason.
+Values of secret fields are never repeated in a message.
+"""
+import functools
+
+import jsonschema
+
+from delfin import exception
+from delfin.api.common import views
+
+_REDACTED = '***'
+
+
+def _redact(value):
+    if isinstance(value, dict):
+        return {k: _REDACTED if views.is_secret(k) else _redact(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
+
+
+def _message(error):
+    text = error.message
+    path = [p for p in error.path]
+    names = [p for p in path if isinstance(p, str)]
+    if any(views.is_secret(p) for p in names):
+        # The reason may quote the secret itself: describe, don't quote.
+        text = text.replace(repr(error.instance), _REDACTED)
+    elif isinstance(error.instance, (dict, list)):
+        text = text.replace(repr(error.instance),
+                            repr(_redact(error.instance)))
+    if path:
+        return 'Invalid input for field/attribute %s. %s' % (path[-1], text)
+    return text
+
+
+class Validator(object):
+    """A compiled schema."""
+
+    def __init__(self, schema):
+        jsonschema.Draft4Validator.check_schema(schema)
+        self._validator = jsonschema.Draft4Validator(
+            schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+
+    def validate(self, document):
+        for error in self._validator.iter_errors(document):
+            raise exception.InvalidInput(_message(error))
+        return document
+
+
+def validate(schema, document):
+    """Check ``document`` against ``schema``; raises `InvalidInput`."""
+    return Validator(schema).validate(document)
+
+
+def schema(request_schema):
+    """Validate an action's ``body`` before the action runs."""
+    validator = Validator(request_schema)
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(self, req, *args, body, **kwargs):
+            validator.validate(body)
+            return fn(self, req, *args, body=body, **kwargs)
+        return wrapper
+    return decorate
