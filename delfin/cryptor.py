@@ -1,0 +1,319 @@
+"""Encryption of secrets at rest.
+
+Passwords, tokens and SNMP keys are kept as Fernet tokens (AES-128-CBC with
+an HMAC-SHA256, see the ``cryptography`` package).  The keys come from
+``[security] secret_keys`` when that option is set, otherwise from the file
+named by ``[security] secret_key_file``: one url-safe base64 key per line,
+blank lines and ``#`` comments ignored.  The first key encrypts; every key
+decrypts, so a key is rotated by putting a new key first, re-encrypting the
+stored tokens with :func:`reencrypt`, then removing the old key.  When
+neither source holds a key, the key file is created with one fresh key and
+mode 0600.
+
+Drivers written for Delfin call the module functions :func:`encode` and
+:func:`decode` on the passwords and tokens they keep, so those names stay.
+Delfin chose its implementation with ``[DEFAULT] delfin_cryptor`` (base64
+by default).  The option is still accepted so old configuration files load,
+but it is ignored: secrets are always encrypted with Fernet.  ``ICryptor``
+and ``_Base64`` remain for code that names them; ``_Base64`` only
+obfuscates and is never used to store anything.
+"""
+import abc
+import base64
+import binascii
+import os
+import stat
+import tempfile
+import threading
+
+from cryptography import fernet as _fernet
+from oslo_config import cfg
+from oslo_log import log as logging
+
+import delfin.conf  # noqa: F401  (registers the [security] options)
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+_KEY_FILE_MODE = 0o600
+_KEY_DIR_MODE = 0o700
+
+
+class InvalidCipherText(ValueError):
+    """The text is not a token made by any of the configured keys."""
+
+
+class InvalidSecretKey(ValueError):
+    """A configured key is not a valid Fernet key (the key is not shown)."""
+
+
+class ICryptor(abc.ABC):
+    """Interface of an implementation of the module functions."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def encode(plain_text):
+        """Return the protected form of `plain_text` as a str."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def decode(cipher_text):
+        """Return the plain text of `cipher_text` as a str."""
+
+
+class _Base64(ICryptor):
+    """Delfin's former default: reversible base64, no secrecy at all."""
+
+    @staticmethod
+    def encode(plain_text):
+        return base64.b64encode(plain_text.encode('utf-8')).decode('ascii')
+
+    @staticmethod
+    def decode(cipher_text):
+        return base64.b64decode(cipher_text).decode('utf-8')
+
+
+class _KeyRing(object):
+    """The configured keys, loaded once and reloaded when their source
+    changes (another option value, or a key file rewritten by a rotation).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._source = None
+        self._file_stamp = None
+        self._multi = None
+
+    def reset(self):
+        with self._lock:
+            self._source = None
+            self._file_stamp = None
+            self._multi = None
+
+    def get(self):
+        source = _current_source()
+        with self._lock:
+            if self._multi is None or source != self._source:
+                self._load(source)
+            return self._multi
+
+    def reload_if_file_changed(self):
+        """Reload when the key file changed on disk; True if it did."""
+        source = _current_source()
+        with self._lock:
+            if source[0] != 'file' or source != self._source:
+                return False
+            if _file_stamp(source[1]) == self._file_stamp:
+                return False
+            self._load(source)
+            return True
+
+    def _load(self, source):
+        kind, value = source
+        if kind == 'option':
+            keys = _parse_keys(value, 'option [security] secret_keys')
+            stamp = None
+        else:
+            keys, stamp = _read_or_create_key_file(value)
+        self._multi = _fernet.MultiFernet(keys)
+        self._source = source
+        self._file_stamp = stamp
+
+
+def _current_source():
+    keys = tuple(k for k in (CONF.security.secret_keys or []) if k.strip())
+    if keys:
+        return ('option', keys)
+    return ('file', os.path.abspath(CONF.security.secret_key_file))
+
+
+def _parse_keys(lines, where):
+    keys = []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text or text.startswith('#'):
+            continue
+        try:
+            keys.append(_fernet.Fernet(text.encode('ascii')))
+        except (ValueError, binascii.Error, UnicodeEncodeError):
+            raise InvalidSecretKey(
+                "Entry %d of %s is not a valid Fernet key (32 url-safe "
+                "base64-encoded bytes)" % (number, where))
+    if not keys:
+        raise InvalidSecretKey("No key found in %s" % where)
+    return keys
+
+
+def _file_stamp(path):
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _read_or_create_key_file(path):
+    if not os.path.exists(path):
+        _create_key_file(path, [generate_key()])
+    st = os.stat(path)
+    if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        LOG.warning("Secret key file %s is accessible by other users; "
+                    "it should have mode 0600", path)
+    with open(path, encoding='ascii') as f:
+        lines = f.read().splitlines()
+    return _parse_keys(lines, 'key file %s' % path), _file_stamp(path)
+
+
+def _write_temp_key_file(path, keys):
+    directory = os.path.dirname(path)
+    # mkstemp creates the file with mode 0600, so the keys are never
+    # readable by others, not even for a moment.
+    fd, temp_path = tempfile.mkstemp(prefix='.secret-key-', dir=directory)
+    try:
+        with os.fdopen(fd, 'w', encoding='ascii') as f:
+            f.write(''.join(k + '\n' for k in keys))
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temp_path, _KEY_FILE_MODE)
+    except BaseException:
+        os.unlink(temp_path)
+        raise
+    return temp_path
+
+
+def _create_key_file(path, keys):
+    """Create the key file atomically, never replacing one that another
+    process created meanwhile (its keys may already protect data)."""
+    directory = os.path.dirname(path)
+    os.makedirs(directory, mode=_KEY_DIR_MODE, exist_ok=True)
+    temp_path = _write_temp_key_file(path, keys)
+    try:
+        os.link(temp_path, path)
+        LOG.info("Created secret key file %s", path)
+    except FileExistsError:
+        pass
+    except OSError:
+        # No hard links on this file system: exclusive create instead.
+        _create_key_file_exclusive(path, keys)
+    finally:
+        os.unlink(temp_path)
+
+
+def _create_key_file_exclusive(path, keys):
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                     _KEY_FILE_MODE)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, 'w', encoding='ascii') as f:
+        f.write(''.join(k + '\n' for k in keys))
+        f.flush()
+        os.fsync(f.fileno())
+    LOG.info("Created secret key file %s", path)
+
+
+_KEYRING = _KeyRing()
+
+
+def _as_bytes(value, name):
+    if isinstance(value, str):
+        return value.encode('utf-8')
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    raise TypeError("%s must be str or bytes, not %s"
+                    % (name, type(value).__name__))
+
+
+class Fernet(ICryptor):
+    """The implementation used for every stored secret."""
+
+    @staticmethod
+    def encode(plain_text):
+        data = _as_bytes(plain_text, 'plain_text')
+        return _KEYRING.get().encrypt(data).decode('ascii')
+
+    @staticmethod
+    def decode(cipher_text):
+        token = _as_bytes(cipher_text, 'cipher_text')
+        plain = _with_keys(lambda keys: keys.decrypt(token))
+        try:
+            return plain.decode('utf-8')
+        except UnicodeDecodeError:
+            raise InvalidCipherText("The decrypted secret is not UTF-8 text")
+
+    @staticmethod
+    def reencrypt(token):
+        data = _as_bytes(token, 'token')
+        return _with_keys(lambda keys: keys.rotate(data)).decode('ascii')
+
+
+def _with_keys(operation):
+    try:
+        return operation(_KEYRING.get())
+    except _fernet.InvalidToken:
+        # A rotation in another process may have put a new key in the file.
+        if _KEYRING.reload_if_file_changed():
+            try:
+                return operation(_KEYRING.get())
+            except _fernet.InvalidToken:
+                pass
+    raise InvalidCipherText("Not a token made by any configured secret key")
+
+
+# Delfin resolved this from [DEFAULT] delfin_cryptor; it is now fixed.
+_cryptor = Fernet
+
+
+def encode(plain_text):
+    """Encrypt `plain_text` (str) with the first key; return the token."""
+    return _cryptor.encode(plain_text)
+
+
+def decode(cipher_text):
+    """Decrypt a token made by any configured key; return the text.
+
+    Raises TypeError for None and InvalidCipherText (a ValueError) for text
+    that is not such a token.
+    """
+    return _cryptor.decode(cipher_text)
+
+
+def reencrypt(token):
+    """Return `token` re-encrypted with the first key (for key rotation)."""
+    return _cryptor.reencrypt(token)
+
+
+def generate_key():
+    """Return a new random Fernet key as str."""
+    return _fernet.Fernet.generate_key().decode('ascii')
+
+
+def add_primary_key(key=None):
+    """Put a new key first in the key file; the old keys keep decrypting.
+
+    Returns nothing so the key never travels further than the file.  Only
+    valid when the keys come from the key file, not from the option.
+    """
+    kind, path = _current_source()
+    if kind != 'file':
+        raise InvalidSecretKey(
+            "Keys come from [security] secret_keys; rotate them there")
+    key = key or generate_key()
+    _parse_keys([key], 'the new key')
+    with _KEYRING._lock:
+        old_lines = []
+        if os.path.exists(path):
+            with open(path, encoding='ascii') as f:
+                old_lines = f.read().splitlines()
+        else:
+            os.makedirs(os.path.dirname(path), mode=_KEY_DIR_MODE,
+                        exist_ok=True)
+        temp_path = _write_temp_key_file(path, [key] + old_lines)
+        os.replace(temp_path, path)
+    _KEYRING.reset()
+    LOG.info("Added a new primary key to %s", path)
+
+
+def reset():
+    """Forget the loaded keys; the next call reads the configuration."""
+    _KEYRING.reset()
