@@ -13,6 +13,10 @@ api_opts = [
                     'returns.'),
     cfg.IntOpt('api_max_body_size', default=1024 * 1024, min=1024,
                help='Largest request body the API accepts, in bytes.'),
+    cfg.IntOpt('api_backend_timeout', default=60, min=1,
+               help='Seconds an API request waits for a storage backend '
+                    '(registration, access-info update, capabilities) '
+                    'before it fails.'),
 ]
 
 

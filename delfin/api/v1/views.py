@@ -1,0 +1,57 @@
+"""Views of storages, access information and sync jobs.
+
+Each is a whitelist of keys; a password, community string or key is never
+among them.
+"""
+from delfin.api.common import views
+from delfin.resources import registry
+
+SYNCED = 'SYNCED'
+SYNCING = 'SYNCING'
+
+STORAGE_KEYS = (('id',) + registry.STORAGE.field_names +
+                ('sync_status', 'deleted_at', 'deleted', 'created_at',
+                 'updated_at'))
+
+ACCESS_INFO_KEYS = ('storage_id', 'storage_name', 'vendor', 'model', 'rest',
+                    'ssh', 'cli', 'smis', 'extra_attributes', 'created_at',
+                    'updated_at')
+
+# What each access section shows: everything but the password.
+SECTION_KEYS = {
+    'rest': ('host', 'port', 'username'),
+    'ssh': ('host', 'port', 'username', 'pub_key', 'pub_key_type'),
+    'cli': ('host', 'port', 'username'),
+    'smis': ('host', 'port', 'username', 'namespace'),
+}
+
+
+def storage(row, sync_status=None):
+    """A storage; ``sync_status`` is SYNCED or SYNCING (from its jobs)."""
+    view = views.project(row, STORAGE_KEYS)
+    if sync_status is not None:
+        view['sync_status'] = sync_status
+    elif not isinstance(view['sync_status'], str):
+        view['sync_status'] = SYNCING if view['sync_status'] else SYNCED
+    view['deleted'] = bool(view['deleted'])
+    return view
+
+
+def _section(name, value):
+    if not value:
+        return None
+    return {k: value[k] for k in SECTION_KEYS[name] if k in value}
+
+
+def _extra_attributes(value):
+    if not isinstance(value, dict):
+        return value
+    return {k: v for k, v in value.items() if not views.is_secret(k)}
+
+
+def access_info(row):
+    view = views.project(row, ACCESS_INFO_KEYS)
+    for name in SECTION_KEYS:
+        view[name] = _section(name, row.get(name))
+    view['extra_attributes'] = _extra_attributes(row.get('extra_attributes'))
+    return view
