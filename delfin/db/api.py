@@ -9,7 +9,9 @@ The Delfin-compatible functions at the bottom (``storage_get(context, id)``
 and friends) are what drivers written for Delfin call through ``delfin.db``.
 """
 import datetime
-import uuid
+import os
+import threading
+import time
 
 import sqlalchemy as sa
 
@@ -57,8 +59,43 @@ def utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
+_id_lock = threading.Lock()
+# First hex digit of the UUID variant field (binary 10xx).
+_VARIANT = dict(zip('0123456789abcdef', '89ab89ab89ab89ab'))
+_id_last = 0
+
+
+def new_ids(count):
+    """``count`` new row ids, in increasing order.
+
+    They are version 7 UUIDs: the first 48 bits are the time in
+    milliseconds, the next 12 a counter, the rest random.  Ids created later
+    sort after earlier ones, so inserting a batch of rows appends to the end
+    of every index that ends with ``id`` instead of scattering writes over
+    the whole B-tree (several times faster on every backend).
+    """
+    global _id_last
+    if count <= 0:
+        return []
+    now = time.time_ns() // 1000000 << 12
+    with _id_lock:
+        first = max(now, _id_last + 1)
+        _id_last = first + count - 1
+    rand = os.urandom(8 * count).hex()
+    ids = []
+    append = ids.append
+    for i in range(count):
+        head = '%015x' % (first + i)
+        tail = rand[16 * i:16 * i + 16]
+        append('%s-%s-7%s-%s%s-%s' % (head[:8], head[8:12], head[12:],
+                                      _VARIANT[tail[0]], tail[1:4],
+                                      tail[4:]))
+    return ids
+
+
 def new_id():
-    return str(uuid.uuid4())
+    """A new row id (see `new_ids`)."""
+    return new_ids(1)[0]
 
 
 def _row(row):
@@ -120,19 +157,28 @@ def _normalise_sort(t, sort):
     return keys
 
 
-def _after_marker(t, keys, marker_row):
+def _after_marker(t, keys, marker_row, dialect=None):
     """Keyset condition: rows strictly after ``marker_row`` in ``keys``."""
-    ors = []
-    for i, (key, direction) in enumerate(keys):
-        ands = []
-        for prev, _ in keys[:i]:
-            col = t.table.c[prev]
-            ands.append(_sort_expr(col) == _marker_value(col, marker_row))
-        col = t.table.c[key]
-        expr, value = _sort_expr(col), _marker_value(col, marker_row)
-        ands.append(expr > value if direction == ASC else expr < value)
-        ors.append(sa.and_(*ands))
-    return sa.or_(*ors)
+    exprs = [_sort_expr(t.table.c[key]) for key, _ in keys]
+    values = [_marker_value(t.table.c[key], marker_row) for key, _ in keys]
+    directions = {direction for _, direction in keys}
+    plain = all(e is t.table.c[k] for e, (k, _) in zip(exprs, keys))
+    if plain and len(directions) == 1 and dialect in ('sqlite',
+                                                       'postgresql'):
+        # A row-value comparison is one index range on these backends.
+        left, right = sa.tuple_(*exprs), sa.tuple_(*values)
+        return left > right if ASC in directions else left < right
+    # (k1 > m1) OR (k1 = m1 AND ((k2 > m2) OR (k2 = m2 AND ...))), with a
+    # leading k1 >= m1 so that an index on k1 bounds the scan.
+    cond = None
+    for (key, direction), expr, value in reversed(list(
+            zip(keys, exprs, values))):
+        strict = expr > value if direction == ASC else expr < value
+        cond = strict if cond is None else sa.or_(
+            strict, sa.and_(expr == value, cond))
+    (_, first_dir), first, first_value = keys[0], exprs[0], values[0]
+    bound = first >= first_value if first_dir == ASC else first <= first_value
+    return sa.and_(bound, cond)
 
 
 def _marker_value(col, marker_row):
@@ -180,7 +226,8 @@ def list_rows(name, filters=None, sort=None, limit=None, offset=0,
                 t.table.c[t.key] == marker)).first()
             if mrow is None:
                 raise t.not_found(marker)
-            stmt = stmt.where(_after_marker(t, keys, mrow._mapping))
+            stmt = stmt.where(_after_marker(t, keys, mrow._mapping,
+                                             c.dialect.name))
         order = []
         for key, direction in keys:
             expr = _sort_expr(t.table.c[key])

@@ -11,6 +11,8 @@ declared explicitly below.
 Migrations (delfin/db/migrations) are the source of truth of a deployed
 schema; a test checks that they produce exactly this metadata.
 """
+import json
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
@@ -29,7 +31,26 @@ metadata = sa.MetaData(naming_convention={
 DateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
 # Long text (MariaDB's TEXT stops at 64 KiB).
 Text = sa.Text().with_variant(mysql.LONGTEXT(), 'mysql')
-JSON = sa.JSON().with_variant(mysql.LONGTEXT(), 'mysql')
+
+
+class JSONText(sa.types.TypeDecorator):
+    """A JSON document kept in a LONGTEXT column (MariaDB/MySQL).
+
+    MariaDB's own JSON type is LONGTEXT with a CHECK constraint and is
+    reflected as LONGTEXT; storing serialised text keeps the schema the same
+    whichever way it was created.
+    """
+    impl = mysql.LONGTEXT
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else json.dumps(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else json.loads(value)
+
+
+JSON = sa.JSON().with_variant(JSONText(), 'mysql')
 
 _TYPES = {
     registry.STRING: lambda f: sa.String(f.length),
@@ -78,18 +99,32 @@ storages = sa.Table(
 
 
 def _inventory_table(kind):
-    # The unique key (storage_id, identity...) serves lookups by storage and
-    # native id; the index on (storage_id, created_at, id) serves the default
-    # list order and keyset pagination within a storage.
+    # Index choices, each serving a query the service runs:
+    # - unique (identity..., storage_id): the sync engine's lookups by
+    #   native id within a storage, and list filters on the native id alone;
+    # - (storage_id, created_at, id): per-storage lists in the default order,
+    #   keyset pages within a storage, and cascading deletes of a storage;
+    # - (created_at, id): global lists in the default order;
+    # - (filter, created_at, id) per other filter field: a filtered list is
+    #   an index range already in the default order and its total is
+    #   counted from the index.
+    # Names are explicit and short: PostgreSQL truncates names longer than
+    # 63 characters.
+    name = kind.table
+    filters = [f for f in kind.filters
+               if f not in ('id', 'storage_id', kind.identity[0])]
     return sa.Table(
-        kind.table, metadata,
+        name, metadata,
         sa.Column('id', sa.String(36), primary_key=True),
         _storage_fk(index=False),
         *_field_columns(kind),
         *_timestamps(),
-        sa.UniqueConstraint('storage_id', *kind.identity),
-        sa.Index(None, 'storage_id', 'created_at', 'id'),
-        sa.Index(None, 'created_at', 'id'),
+        sa.UniqueConstraint(*kind.identity, 'storage_id',
+                            name='uq_%s_identity' % name),
+        sa.Index('ix_%s_storage_id' % name, 'storage_id', 'created_at', 'id'),
+        sa.Index('ix_%s_created_at' % name, 'created_at', 'id'),
+        *[sa.Index('ix_%s_%s' % (name, f), f, 'created_at', 'id')
+          for f in filters],
     )
 
 
@@ -173,7 +208,47 @@ alerts = sa.Table(
     sa.Index(None, 'occur_time', 'id'),
     sa.Index(None, 'storage_id', 'state', 'alert_id'),
     sa.Index(None, 'storage_id', 'state', 'match_key'),
-    sa.Index(None, 'storage_id', 'sequence_number'),
     sa.Index(None, 'state', 'occur_time'),
     sa.Index(None, 'severity', 'occur_time'),
+)
+
+# Sync jobs: one row per sync of a storage (`delfin.task_manager.jobs`).
+# ``active_storage_id`` holds the storage id while the job is queued or
+# running and NULL afterwards; its unique key is what lets only one sync of
+# a storage be active at a time, across processes (NULLs never collide).
+sync_jobs = sa.Table(
+    'sync_jobs', metadata,
+    sa.Column('id', sa.String(36), primary_key=True),
+    _storage_fk(index=False),
+    sa.Column('state', sa.String(16), nullable=False),
+    sa.Column('trigger', sa.String(16), nullable=False),
+    sa.Column('active_storage_id', sa.String(36), nullable=True),
+    sa.Column('host', sa.String(255)),
+    sa.Column('progress', JSON),
+    sa.Column('error', Text),
+    sa.Column('started_at', DateTime),
+    sa.Column('finished_at', DateTime),
+    *_timestamps(),
+    sa.UniqueConstraint('active_storage_id',
+                        name='uq_sync_jobs_active_storage_id'),
+    sa.Index('ix_sync_jobs_storage_id', 'storage_id', 'created_at', 'id'),
+    sa.Index('ix_sync_jobs_created_at', 'created_at', 'id'),
+    sa.Index('ix_sync_jobs_state', 'state', 'created_at', 'id'),
+)
+
+# Freshness of a storage's inventory, per resource kind (and 'storage' for
+# the storage row itself): what the last sync attempt found.
+sync_freshness = sa.Table(
+    'sync_freshness', metadata,
+    sa.Column('storage_id', sa.String(36),
+              sa.ForeignKey('storages.id', ondelete='CASCADE'),
+              primary_key=True),
+    sa.Column('kind', sa.String(64), primary_key=True),
+    sa.Column('last_success_at', DateTime),
+    sa.Column('last_attempt_at', DateTime),
+    sa.Column('last_duration', sa.Double()),
+    sa.Column('item_count', sa.BigInteger),
+    sa.Column('last_error', Text),
+    sa.Column('last_job_id', sa.String(36)),
+    *_timestamps(),
 )
