@@ -5,41 +5,38 @@ For gunicorn or uWSGI deployments::
     DELFIN_CONFIG_FILE=/etc/delfin/delfin.conf \\
         gunicorn --threads 8 'delfin.api.wsgi:application'
 
-The configuration files are named by the environment variable
-``DELFIN_CONFIG_FILE`` (several separated by ``os.pathsep``); without it
-oslo.config's usual search for ``delfin.conf`` applies.  The server's own
-command line is never parsed, since it belongs to the server.
+The configuration is read as the services read it (`delfin.cmd.prepare`):
+the files named by ``DELFIN_CONFIG_FILE`` (several separated by
+``os.pathsep``) and the directory named by ``DELFIN_CONFIG_DIR``, else
+oslo.config's usual search for ``delfin.conf``.  The server's own command
+line is never parsed, since it belongs to the server.  The database schema
+is upgraded first when ``[database] auto_upgrade`` is set.
 """
 import os
 
-from oslo_config import cfg
-from oslo_log import log as logging
-
-import delfin.conf  # noqa: F401  (registers every option)
+from delfin import cmd
 from delfin.api import app as api_app
 
-CONF = cfg.CONF
-CONFIG_ENV = 'DELFIN_CONFIG_FILE'
+CONFIG_FILE_ENV = 'DELFIN_CONFIG_FILE'
+CONFIG_DIR_ENV = 'DELFIN_CONFIG_DIR'
 
 
-def _config_files(environ):
-    value = environ.get(CONFIG_ENV, '')
-    return [p for p in value.split(os.pathsep) if p]
+def config_args(environ):
+    """The ``--config-file``/``--config-dir`` arguments from ``environ``."""
+    args = []
+    for path in environ.get(CONFIG_FILE_ENV, '').split(os.pathsep):
+        if path:
+            args += ['--config-file', path]
+    if environ.get(CONFIG_DIR_ENV):
+        args += ['--config-dir', environ[CONFIG_DIR_ENV]]
+    return args
 
 
 def init_application(environ=None):
-    """Load the configuration and build the application."""
+    """Load the configuration, prepare the database, build the app."""
     environ = os.environ if environ is None else environ
-    files = _config_files(environ)
-    kwargs = {'project': 'delfin'}
-    if files:
-        kwargs['default_config_files'] = files
-    try:
-        logging.register_options(CONF)
-    except cfg.ArgsAlreadyParsedError:
-        pass  # registered by whoever parsed the configuration first
-    CONF(args=[], **kwargs)
-    logging.setup(CONF, 'delfin')
+    cmd.prepare(config_args(environ), prog='delfin-api-wsgi')
+    cmd.upgrade_database()
     return api_app.make_app()
 
 

@@ -1,0 +1,72 @@
+"""Access information: how the service reaches a storage's backend.
+
+An update changes only the storage named in the path.  Each access section
+of the request is merged into the stored one (a section the storage did not
+have yet is added); new passwords are encrypted before anything else sees
+them.  The storage's driver then checks, within ``api_backend_timeout``,
+that the new access reaches the same device (same serial number) before the
+access information and the storage's attributes are stored together.
+Passwords are never shown.
+"""
+from delfin import exception
+from delfin.api.common import backend
+from delfin.api.common import wsgi
+from delfin.api.schemas import access_info as schema
+from delfin.api import validation
+from delfin.api.v1 import storages
+from delfin.api.v1 import views
+from delfin.db import api as db
+from delfin.db import engine
+
+SECTIONS = schema.SECTIONS
+
+
+class AccessInfoController(wsgi.Controller):
+    """``/v1/storages/{id}/access-info`` and ``/v1/access-infos``."""
+
+    def show(self, req, id):
+        return views.access_info(db.get('access_info', id))
+
+    @validation.schema(schema.update)
+    def update(self, req, id, body):
+        context = self.context(req)
+        row = db.get('access_info', id)
+        changes = {}
+        for name in SECTIONS:
+            if name in body:
+                merged = dict(row.get(name) or {})
+                merged.update(storages.encrypt_section(body[name]))
+                changes[name] = merged
+        if 'extra_attributes' in body:
+            changes['extra_attributes'] = body['extra_attributes']
+        candidate = dict(row, **changes)
+        candidate.pop('created_at', None)
+        candidate.pop('updated_at', None)
+        storage = backend.call(storages.driver_api().update_access_info,
+                               context, id, candidate)
+        with engine.writer() as conn:
+            try:
+                storages.get_storage(id, conn=conn)
+            except exception.StorageNotFound:
+                # Removed while the backend was being asked.
+                raise exception.AccessInfoNotFound(id)
+            updated = db.update('access_info', id, changes, conn=conn)
+            values = storages.storage_values(storage)
+            values.pop('serial_number', None)
+            if values:
+                db.update('storage', id, values, conn=conn)
+        return views.access_info(updated)
+
+    def show_all(self, req):
+        rows = db.list_rows('access_info', sort=[('created_at', db.ASC)])
+        return {'access_infos': [views.access_info(r) for r in rows]}
+
+
+ROUTES = [
+    wsgi.Route('GET', '/v1/storages/{id}/access-info', AccessInfoController,
+               'show', name='access_info_show'),
+    wsgi.Route('PUT', '/v1/storages/{id}/access-info', AccessInfoController,
+               'update', name='access_info_update'),
+    wsgi.Route('GET', '/v1/access-infos', AccessInfoController, 'show_all',
+               name='access_info_index'),
+]

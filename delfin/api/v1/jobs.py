@@ -1,0 +1,62 @@
+"""Sync jobs of a storage: ``/v1/storages/{storage_id}/jobs``.
+
+Each sync of a storage is a job with a state (queued, running, succeeded,
+failed, cancelled), the trigger that started it, the node that ran it,
+per-resource-kind progress, an error, and its times.  The list pages like
+every other collection (filters ``state`` and ``trigger``).
+"""
+from delfin import exception
+from delfin.api.common import params as list_params
+from delfin.api.common import views
+from delfin.api.common import wsgi
+from delfin.api.v1 import storages
+from delfin.db import api as db
+from delfin.db import schema
+
+TABLE = 'sync_job'
+db.register_table(TABLE, schema.sync_jobs, key='id',
+                  not_found='SyncJobNotFound')
+
+JOB_KEYS = ('id', 'storage_id', 'state', 'trigger', 'host', 'progress',
+            'error', 'started_at', 'finished_at', 'created_at', 'updated_at')
+FILTERS = ('id', 'state', 'trigger')
+
+
+def _progress(value):
+    if isinstance(value, dict):
+        return {k: ({f: views.format_datetime(x) for f, x in v.items()}
+                    if isinstance(v, dict) else v)
+                for k, v in value.items()}
+    return value
+
+
+def job_view(job):
+    view = views.project(job, JOB_KEYS)
+    view['progress'] = _progress(job.get('progress'))
+    return view
+
+
+class JobController(wsgi.Controller):
+    """List and show the sync jobs of one storage."""
+
+    def index(self, req, storage_id):
+        storages.get_storage(storage_id)
+        query = list_params.parse(req.GET, schema.sync_jobs, FILTERS,
+                                  fixed={'storage_id': storage_id})
+        rows, total = list_params.list_page(TABLE, query)
+        return views.collection('jobs', [job_view(r) for r in rows], total)
+
+    def show(self, req, storage_id, job_id):
+        storages.get_storage(storage_id)
+        job = db.get(TABLE, job_id)
+        if job['storage_id'] != storage_id:
+            raise exception.SyncJobNotFound(job_id)
+        return job_view(job)
+
+
+ROUTES = [
+    wsgi.Route('GET', '/v1/storages/{storage_id}/jobs', JobController,
+               'index', name='job_index'),
+    wsgi.Route('GET', '/v1/storages/{storage_id}/jobs/{job_id}',
+               JobController, 'show', name='job_show'),
+]
