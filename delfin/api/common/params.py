@@ -149,7 +149,8 @@ def parse(query, table, allowed_filters, fixed=None, ignored=(),
 
     ``allowed_filters`` are the filterable columns; ``fixed`` filters are
     imposed by the route (e.g. the storage of a per-storage list) and win
-    over the query string; ``ignored`` parameters are accepted and dropped.
+    over the query string (which may repeat them when they are allowed
+    filters); ``ignored`` parameters are accepted and dropped.
     """
     fixed = dict(fixed or {})
     paging = {}
@@ -157,7 +158,7 @@ def parse(query, table, allowed_filters, fixed=None, ignored=(),
     for name, values in _items(query):
         if name in PAGING_KEYS:
             paging[name] = _single(name, values)
-        elif name in fixed or name in ignored:
+        elif name in ignored or (name in fixed and name in allowed_filters):
             continue
         elif name in allowed_filters and name in table.c:
             converted = [_convert(table, name, v) for v in values]

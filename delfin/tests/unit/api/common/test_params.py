@@ -117,3 +117,10 @@ def test_paging_parameter_given_twice_is_400():
 def test_marker_is_kept_and_empty_marker_ignored():
     assert _parse([('marker', 'abc')]).marker == 'abc'
     assert _parse([('marker', '')]).marker is None
+
+
+def test_fixed_condition_that_is_no_filter_cannot_be_given():
+    table = schema.TABLES['storage']
+    with pytest.raises(exception.InvalidInput):
+        params.parse(webob.multidict.MultiDict([('deleted', '1')]), table,
+                     registry.STORAGE.filters, fixed={'deleted': False})
