@@ -1,0 +1,330 @@
+"""Components and the process that runs them.
+
+A component is one long-running part of the service with ``start()`` and
+``stop(timeout)``: the HTTP API server, the task RPC server, the
+coordination membership, the periodic sync scheduler, the SNMP trap
+listener with its alert pipeline.  A `Process` starts its components in
+order and stops them in reverse order when it receives SIGTERM or SIGINT,
+so the API stops taking requests before the task side stops working.
+
+``delfin-api``, ``delfin-task``, ``delfin-alert`` and ``delfin-all`` are
+the same components assembled differently (see `api_components`,
+`task_components`, `alert_components`); separate processes talk over the
+RPC transport and share storages through the coordination backend, which
+is only configuration.
+"""
+import importlib
+import os
+import signal
+import threading
+import time
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from delfin import coordination
+from delfin import rpc
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+STOP_TIMEOUT = 30
+
+
+class Component(object):
+    """One long-running part of a process."""
+
+    name = 'component'
+
+    def start(self):
+        """Start working; return once started (raise if that fails)."""
+
+    def stop(self, timeout=None):
+        """Stop working, waiting at most ``timeout`` seconds for work in
+        progress."""
+
+    def alive(self):
+        """False once the component died on its own."""
+        return True
+
+    def __repr__(self):
+        return '<%s %s>' % (type(self).__name__, self.name)
+
+
+class Process(object):
+    """Components started in order and stopped in reverse order."""
+
+    def __init__(self, name, components, stop_timeout=STOP_TIMEOUT):
+        self.name = name
+        self.components = [c for c in components if c is not None]
+        self.stop_timeout = stop_timeout
+        self._started = []
+        self._stop_requested = threading.Event()
+        self._stopping = False
+
+    def start(self):
+        """Start every component; on a failure stop those already started
+        and re-raise."""
+        for component in self.components:
+            LOG.info("Starting %s", component.name)
+            try:
+                component.start()
+            except BaseException:
+                LOG.error("%s failed to start", component.name)
+                self.stop()
+                raise
+            self._started.append(component)
+
+    def stop(self):
+        """Stop the started components, last started first."""
+        self._stopping = True
+        while self._started:
+            component = self._started.pop()
+            LOG.info("Stopping %s", component.name)
+            try:
+                component.stop(self.stop_timeout)
+            except Exception:
+                LOG.exception("%s failed to stop cleanly", component.name)
+
+    def request_stop(self, signum=None, _frame=None):
+        """Ask `run` to stop (signal handler)."""
+        if self._stop_requested.is_set() and signum is not None:
+            LOG.warning("Second signal %s: exiting at once", signum)
+            os._exit(1)
+        if signum is not None:
+            LOG.info("Received signal %s, stopping %s", signum, self.name)
+        self._stop_requested.set()
+
+    def run(self):
+        """Start, wait for SIGTERM/SIGINT (or a component dying), stop.
+
+        Returns the exit code: 0 after a requested stop, 1 when starting
+        failed or a component died.
+        """
+        previous = self._install_signal_handlers()
+        try:
+            started = time.monotonic()
+            try:
+                self.start()
+            except Exception:
+                LOG.exception("%s could not start", self.name)
+                return 1
+            LOG.info("%s started in %.2f s", self.name,
+                     time.monotonic() - started)
+            code = 0
+            while not self._stop_requested.wait(1.0):
+                dead = [c.name for c in self._started if not c.alive()]
+                if dead:
+                    LOG.error("Component(s) %s stopped unexpectedly",
+                              ', '.join(dead))
+                    code = 1
+                    break
+            self.stop()
+            LOG.info("%s stopped", self.name)
+            return code
+        finally:
+            self._restore_signal_handlers(previous)
+
+    def _install_signal_handlers(self):
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous = {}
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, self.request_stop)
+        return previous
+
+    @staticmethod
+    def _restore_signal_handlers(previous):
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+# -- the API ------------------------------------------------------------
+
+
+def _listen_addresses(host, port):
+    # waitress makes IPv6 sockets IPv6-only; "::" has always meant "every
+    # address" to Delfin operators, so serve IPv4 beside it.
+    if host in ('::', '[::]'):
+        import socket
+        if socket.has_ipv6:
+            return ['0.0.0.0:%d' % port, '[::]:%d' % port]
+        return ['0.0.0.0:%d' % port]
+    if ':' in host and not host.startswith('['):
+        host = '[%s]' % host
+    return ['%s:%d' % (host, port)]
+
+
+class ApiServer(Component):
+    """The REST API served by waitress on ``delfin_listen:delfin_listen_port``
+    with ``delfin_workers`` threads."""
+
+    name = 'api'
+
+    def __init__(self, app=None, host=None, port=None, threads=None):
+        self.app = app
+        self.host = host or CONF.delfin_listen
+        self.port = CONF.delfin_listen_port if port is None else port
+        self.threads = threads or CONF.delfin_workers
+        self._server = None
+        self._map = {}
+        self._thread = None
+        self._closing = threading.Event()
+        self.addresses = []
+
+    def start(self):
+        from waitress import server as waitress_server
+        if self.app is None:
+            from delfin.api import app as api_app
+            self.app = api_app.make_app()
+        self._server = waitress_server.create_server(
+            self.app, map=self._map,
+            listen=' '.join(_listen_addresses(self.host, self.port)),
+            threads=self.threads, ident='delfin',
+            asyncore_use_poll=True, clear_untrusted_proxy_headers=True)
+        listening = getattr(self._server, 'effective_listen', None) or [
+            (self._server.effective_host, self._server.effective_port)]
+        self.addresses = [(h, int(p)) for h, p in listening]
+        self.port = self.addresses[0][1]
+        self._closing.clear()
+        self._thread = threading.Thread(target=self._serve, name='delfin-api',
+                                        daemon=True)
+        self._thread.start()
+        for h, p in self.addresses:
+            LOG.info("API listening on %s port %s (%d threads)", h, p,
+                     self.threads)
+
+    def _serve(self):
+        from waitress import wasyncore
+        try:
+            while not self._closing.is_set():
+                wasyncore.loop(timeout=0.2, map=self._map, use_poll=True,
+                               count=1)
+        finally:
+            wasyncore.close_all(self._map)
+
+    def _listeners(self):
+        from waitress import server as waitress_server
+        return [d for d in list(self._map.values())
+                if isinstance(d, waitress_server.BaseWSGIServer)]
+
+    def stop(self, timeout=None):
+        if self._thread is None:
+            return
+        timeout = STOP_TIMEOUT if timeout is None else timeout
+        # Refuse new connections, let requests in progress finish and their
+        # answers reach the clients, then close everything.
+        for listener in self._listeners():
+            listener.accepting = False
+        self._server.task_dispatcher.shutdown(cancel_pending=False,
+                                              timeout=timeout)
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline and any(
+                getattr(d, 'total_outbufs_len', 0)
+                for d in list(self._map.values())):
+            time.sleep(0.05)
+        self._closing.set()
+        self._thread.join(timeout)
+        self._thread = None
+
+    def alive(self):
+        return self._thread is not None and self._thread.is_alive()
+
+
+# -- the task side -------------------------------------------------------
+
+
+class RpcServer(Component):
+    """The task RPC endpoint (`TaskManager`) on ``delfin_task_topic``."""
+
+    name = 'task-rpc'
+
+    def __init__(self, manager=None, topic=None, server=None):
+        from delfin.task_manager import manager as task_manager
+        self.manager = manager or task_manager.TaskManager()
+        self.topic = topic or CONF.delfin_task_topic
+        self.server_name = server or CONF.host
+        self._server = None
+
+    def start(self):
+        import oslo_messaging as messaging
+        rpc.init()
+        target = messaging.Target(topic=self.topic, server=self.server_name)
+        self.manager.start()
+        self._server = rpc.get_server(target, [self.manager])
+        self._server.start()
+        LOG.info("Task RPC server on topic %s as %s", self.topic,
+                 self.server_name)
+
+    def stop(self, timeout=None):
+        if self._server is not None:
+            self._server.stop()
+            self._server.wait()
+            self._server = None
+        self.manager.stop(timeout)
+
+
+class Coordination(Component):
+    """This node's membership in the task group (storage ownership)."""
+
+    name = 'coordination'
+
+    def __init__(self, coordinator=None):
+        self.coordinator = coordinator
+
+    def start(self):
+        if self.coordinator is None:
+            self.coordinator = coordination.Coordinator()
+        self.coordinator.start()
+        coordination.set_current(self.coordinator)
+
+    def stop(self, timeout=None):
+        if coordination.get_current() is self.coordinator:
+            coordination.set_current(None)
+        self.coordinator.stop(timeout)
+
+
+def _optional_component(module_name, factory_name, what):
+    """The component made by ``module_name.factory_name()``, or None (with
+    a warning) when that module is not part of this installation."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name is None or not module_name.startswith(e.name):
+            raise
+        LOG.warning("%s is not available: %s is missing", what, module_name)
+        return None
+    factory = getattr(module, factory_name, None)
+    if factory is None:
+        LOG.warning("%s is not available: %s has no %s", what, module_name,
+                    factory_name)
+        return None
+    return factory()
+
+
+# The periodic sync scheduler, owned by the sync engine.
+PERIODIC_COMPONENT = ('delfin.task_manager.periodic', 'PeriodicSync')
+# The SNMP trap listener and the alert pipeline behind it.
+ALERT_COMPONENT = ('delfin.alert_manager.service', 'AlertService')
+
+
+def api_components():
+    return [ApiServer()]
+
+
+def task_components():
+    components = [Coordination(), RpcServer()]
+    components.append(_optional_component(
+        PERIODIC_COMPONENT[0], PERIODIC_COMPONENT[1], 'Periodic sync'))
+    return components
+
+
+def alert_components():
+    return [_optional_component(ALERT_COMPONENT[0], ALERT_COMPONENT[1],
+                                'The alert service')]
+
+
+def all_components():
+    """Everything in one process: the task side first, so that work cast
+    by the first API request is taken; the API last."""
+    return task_components() + alert_components() + api_components()

@@ -1,0 +1,124 @@
+"""The task node's RPC endpoint: receives what `TaskAPI` casts and runs it.
+
+Each message is handed to a bounded pool of worker threads
+(``[sync] workers``), so a slow backend never blocks the RPC server's own
+threads and at most that many storages are worked on at once by this node.
+The work itself belongs to other modules: the sync engine runs sync jobs,
+the driver facade forgets removed storages, the alert poller reconciles a
+storage's alerts.  Results are recorded by that work (job rows, alert rows),
+never returned: every method here is reached by a cast.
+"""
+import concurrent.futures
+import threading
+
+import oslo_messaging as messaging
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from delfin.task_manager import rpcapi
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+
+def _run_sync_job(context, storage_id, job_id):
+    from delfin.task_manager import sync
+    sync.run_sync_job(context, job_id)
+
+
+def _remove_storage(context, storage_id):
+    from delfin.drivers import api as driver_api
+    driver_api.API().remove_storage(context, storage_id)
+
+
+def _sync_alerts(context, storage_id, query_para):
+    try:
+        from delfin.alert_manager import poller
+    except ImportError as e:
+        raise RuntimeError("Alert polling is not available in this "
+                           "installation (delfin.alert_manager.poller: %s)"
+                           % e)
+    poller.sync_alerts(context, storage_id, query_para)
+
+
+class TaskManager(object):
+    """Endpoint of topic ``[DEFAULT] delfin_task_topic`` (API 1.x)."""
+
+    target = messaging.Target(version=rpcapi.RPC_API_VERSION)
+
+    def __init__(self, workers=None):
+        self.workers = workers or CONF.sync.workers
+        self._pool = None
+        self._pending = set()
+        self._lock = threading.Lock()
+
+    # -- lifecycle ------------------------------------------------------
+
+    def start(self):
+        with self._lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=self.workers,
+                    thread_name_prefix='delfin-task-worker')
+
+    def stop(self, timeout=None):
+        """Stop taking work; wait up to ``timeout`` seconds for running
+        work.  Work not started yet is dropped (a dropped sync job stays
+        pending until ``sync_task_expiration`` lets a new one start)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            pending = list(self._pending)
+        if pool is None:
+            return
+        pool.shutdown(wait=False, cancel_futures=True)
+        started = [f for f in pending if not f.cancelled()]
+        if len(started) < len(pending):
+            LOG.warning("Dropped %d task(s) that had not started",
+                        len(pending) - len(started))
+        _done, running = concurrent.futures.wait(started, timeout=timeout)
+        if running:
+            LOG.warning("%d task(s) still running after %s s",
+                        len(running), timeout)
+
+    def idle(self):
+        """True when no task is queued or running."""
+        with self._lock:
+            return not self._pending
+
+    def _submit(self, what, fn, context, *args):
+        with self._lock:
+            if self._pool is None:
+                LOG.warning("Task manager is stopped; %s%r not run", what,
+                            args)
+                return None
+            future = self._pool.submit(self._run, what, fn, context, *args)
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future):
+        with self._lock:
+            self._pending.discard(future)
+
+    @staticmethod
+    def _run(what, fn, context, *args):
+        LOG.debug("Running %s%r", what, args)
+        try:
+            fn(context, *args)
+        except Exception:
+            # A cast has nobody to report to; the work records its own
+            # outcome where it can, the log keeps the rest.
+            LOG.exception("Task %s%r failed", what, args)
+
+    # -- RPC methods (API 1.0) -----------------------------------------
+
+    def sync_storage(self, context, storage_id, job_id):
+        self._submit('sync_storage', _run_sync_job, context, storage_id,
+                     job_id)
+
+    def remove_storage(self, context, storage_id):
+        self._submit('remove_storage', _remove_storage, context, storage_id)
+
+    def sync_storage_alerts(self, context, storage_id, query_para=None):
+        self._submit('sync_storage_alerts', _sync_alerts, context,
+                     storage_id, query_para)

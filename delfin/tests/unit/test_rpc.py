@@ -1,0 +1,119 @@
+"""RPC plumbing: transport choice, context and payload serialisation,
+remote exceptions, native threads only."""
+import datetime
+import os
+import subprocess
+import sys
+import threading
+
+import oslo_messaging as messaging
+import pytest
+from oslo_config import cfg
+
+from delfin import context
+from delfin import exception
+from delfin import rpc
+from delfin.tests import conftest
+
+CONF = cfg.CONF
+
+
+class Recorder(object):
+    """An endpoint that remembers what reached it."""
+
+    target = messaging.Target(version='1.0')
+
+    def __init__(self):
+        self.calls = []
+        self.arrived = threading.Event()
+
+    def note(self, ctxt, when, values):
+        self.calls.append((ctxt, when, values))
+        self.arrived.set()
+
+    def missing_storage(self, ctxt, storage_id):
+        raise exception.StorageNotFound(storage_id)
+
+    def echo(self, ctxt, value):
+        return value
+
+
+@pytest.fixture(scope='module')
+def endpoint():
+    rpc.cleanup()
+    recorder = Recorder()
+    target = messaging.Target(topic='test-topic', server='node-1')
+    server = rpc.get_server(target, [recorder])
+    assert server.executor_type == 'threading'
+    server.start()
+    client = rpc.get_client(messaging.Target(topic='test-topic',
+                                             version='1.0'))
+    yield recorder, client
+    server.stop()
+    server.wait()
+    rpc.cleanup()
+
+
+def test_default_transport_is_in_process():
+    assert rpc.transport_url() == 'fake://'
+    assert rpc.is_in_process()
+
+
+def test_configured_transport_is_used():
+    rpc.register_opts(CONF)
+    CONF.set_override('transport_url', 'rabbit://u:pw@10.0.0.1:5672/')
+    assert rpc.transport_url() == 'rabbit://u:pw@10.0.0.1:5672/'
+    assert not rpc.is_in_process()
+
+
+def test_safe_url_hides_the_password():
+    assert rpc.safe_url('rabbit://guest:s3cret@h:5672/') == \
+        'rabbit://guest:***@h:5672/'
+    assert rpc.safe_url('fake://') == 'fake://'
+
+
+def test_cast_carries_context_and_json_payload(endpoint):
+    recorder, client = endpoint
+    ctxt = context.RequestContext(user_id='alice', project_id='p1',
+                                  storage_id='s-1')
+    when = datetime.datetime(2024, 1, 2, 3, 4, 5)
+    client.cast(ctxt, 'note', when=when, values={'a': [1, 2]})
+    assert recorder.arrived.wait(10)
+    got_ctxt, got_when, got_values = recorder.calls.pop()
+    assert isinstance(got_ctxt, context.RequestContext)
+    assert got_ctxt.user_id == 'alice'
+    assert got_ctxt.project_id == 'p1'
+    assert got_ctxt.storage_id == 's-1'
+    # Payloads are JSON: a datetime travels as text.
+    assert got_when == '2024-01-02T03:04:05.000000'
+    assert got_values == {'a': [1, 2]}
+
+
+def test_delfin_exceptions_cross_by_name(endpoint):
+    _recorder, client = endpoint
+    ctxt = context.get_admin_context()
+    with pytest.raises(exception.StorageNotFound) as info:
+        client.call(ctxt, 'missing_storage', storage_id='abc')
+    assert 'abc' in str(info.value)
+    assert client.call(ctxt, 'echo', value=[1, 'x']) == [1, 'x']
+
+
+def test_private_methods_are_not_callable(endpoint):
+    recorder, client = endpoint
+    with pytest.raises(Exception) as info:
+        client.call(context.get_admin_context(), '__init__')
+    assert 'does not support RPC method __init__' in str(info.value)
+    assert not recorder.calls
+
+
+def test_no_eventlet_is_loaded():
+    code = ('import sys; import delfin.rpc, oslo_messaging, '
+            'tooz.coordination, delfin.service; '
+            'from oslo_service import backend; '
+            'assert sys.modules.get("eventlet") is None, "eventlet loaded"; '
+            'print(backend.get_backend_type().value)')
+    out = subprocess.run([sys.executable, '-c', code], cwd=conftest.REPO_ROOT,
+                         capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == 'threading'
