@@ -5,8 +5,10 @@ handling, request context, then the router over the v1 route table
 (`delfin.api.v1.router.ROUTES`).  Every path is absolute (``/v1/...``, and
 ``/metrics``), so nothing is mounted under a prefix.
 """
-from delfin.api import middleware
-from delfin.api.common import routing
+# Before anything imports oslo.messaging: native threads, never eventlet.
+from delfin import rpc  # noqa: F401
+from delfin.api import middleware  # noqa: E402
+from delfin.api.common import routing  # noqa: E402
 
 
 def make_app(route_table=None, max_body_size=None):
