@@ -30,6 +30,9 @@ sync_opts = [
     cfg.IntOpt('chunk_size', default=5000, min=100,
                help='Rows read from a driver and written to the database '
                     'per batch.'),
+    cfg.IntOpt('job_history', default=50, min=1,
+               help='Finished sync jobs kept per storage; older ones are '
+                    'deleted when a new job is created.'),
 ]
 
 

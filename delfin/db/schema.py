@@ -53,7 +53,11 @@ class JSONText(sa.types.TypeDecorator):
 JSON = sa.JSON().with_variant(JSONText(), 'mysql')
 
 _TYPES = {
-    registry.STRING: lambda f: sa.String(f.length),
+    # Binary collation on MariaDB: identities and filters compare exactly
+    # (case and trailing spaces), as they do on the other backends.
+    registry.STRING: lambda f: sa.String(f.length).with_variant(
+        mysql.VARCHAR(f.length, charset='utf8mb4', collation='utf8mb4_bin'),
+        'mysql'),
     registry.TEXT: lambda f: Text,
     registry.INTEGER: lambda f: sa.Integer(),
     registry.BIGINT: lambda f: sa.BigInteger(),

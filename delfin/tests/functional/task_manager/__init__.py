@@ -1,0 +1,1 @@
+"""Sync engine, sync job and scheduler tests on every database."""
