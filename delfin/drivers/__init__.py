@@ -1,4 +1,4 @@
-"""Storage drivers: the contract a backend implements and how the core loads it.
+"""Storage drivers: the contract a backend implements, and how it is loaded.
 
 `driver.StorageDriver` is the contract, `manager` finds and builds drivers
 through stevedore, `api.API` is the facade the API and the task workers call,

@@ -1,4 +1,4 @@
-"""Capabilities of a storage driver: which resource kinds and metrics it serves.
+"""Capabilities of a storage driver: the resource kinds and metrics it serves.
 
 A driver either declares its capabilities with the class attributes
 ``SUPPORTED_RESOURCES`` and ``PERFORMANCE_METRICS`` (see

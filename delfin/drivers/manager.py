@@ -134,14 +134,27 @@ class DriverManager(object):
         def on_failure(manager, entrypoint, err):
             failures.append(err)
 
-        try:
-            mgr = stevedore.DriverManager(
+        def load():
+            return stevedore.DriverManager(
                 NAMESPACE, name, invoke_on_load=False,
                 on_load_failure_callback=on_failure)
+
+        try:
+            try:
+                mgr = load()
+            except stevedore.exception.NoMatches:
+                if failures:
+                    raise
+                # stevedore keeps the entry points it saw first for the
+                # life of the process; a driver installed since then is
+                # only found after forgetting them.
+                stevedore.ExtensionManager.ENTRY_POINT_CACHE.pop(NAMESPACE,
+                                                                 None)
+                mgr = load()
         except stevedore.exception.NoMatches:
             if failures:
                 LOG.error("Storage driver '%s' failed to load: %s", name,
-                          failures[0])
+                          failures[-1])
             raise exception.StorageDriverNotFound(name)
         except stevedore.exception.MultipleMatches:
             raise exception.DuplicateExtension(name)

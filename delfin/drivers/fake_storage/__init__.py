@@ -84,7 +84,10 @@ class FakeStorageDriver(driver.StorageDriver):
             self._shape = {name: self._option(name)
                            for name in _SHAPE_OPTIONS}
             for name in _SHAPE_OPTIONS:
-                inv.parse_range(self._shape[name])
+                try:
+                    inv.parse_range(self._shape[name])
+                except ValueError as err:
+                    raise ValueError('%s: %s' % (name, err))
             self._page_size = int(self._option('fake_page_query_limit'))
             if self._page_size < 1:
                 raise ValueError('fake_page_query_limit must be >= 1')
