@@ -1,20 +1,18 @@
 """Fixtures of the API tests: the real application on a fresh SQLite
-database, with the task service (RPC server, sync engine, fake driver)
-running in-process on the ``fake://`` transport.
+database (``api``), and with the task node (RPC server, sync engine, fake
+driver) running in-process on the ``fake://`` transport (``api_service``),
+both built on the shared fixtures of delfin/tests/conftest.py.
 """
 import json
 import time
 
 import pytest
 import webob
-from oslo_config import cfg
 
 from delfin import rpc  # noqa: F401  (native threads for oslo.messaging)
 import delfin.conf  # noqa: F401,E402
 from delfin.db import api as db  # noqa: E402
-from delfin.db import engine as db_engine  # noqa: E402
 
-CONF = cfg.CONF
 TERMINAL = ('succeeded', 'failed', 'cancelled')
 
 
@@ -73,59 +71,28 @@ class Client(object):
                                      % storage_id)
             time.sleep(0.02)
 
-
-def _database(path):
-    CONF.set_override('connection', 'sqlite:///%s' % (path / 'delfin.db'),
-                      group='database')
-    CONF.set_override('state_path', str(path))
-    db_engine.dispose()
-    engine = db_engine.create_engine()
-    db_engine.set_engine(engine)
-    from delfin.db import migration
-    migration.upgrade(engine)
-    return engine
-
-
-def _clear_overrides():
-    CONF.clear_override('connection', group='database')
-    CONF.clear_override('state_path')
+    def wait_task_idle(self, timeout=30):
+        """Wait until the task node has nothing queued or running."""
+        deadline = time.monotonic() + timeout
+        while not self.task.manager.idle():
+            if time.monotonic() > deadline:
+                raise AssertionError('task node still busy')
+            time.sleep(0.02)
 
 
 @pytest.fixture(scope='module')
-def database(tmp_path_factory):
-    """A fresh SQLite database with the current schema."""
-    _database(tmp_path_factory.mktemp('api-db'))
-    yield
-    db_engine.dispose()
-    _clear_overrides()
-
-
-@pytest.fixture(scope='module')
-def api(database):
-    """A client of the application (no task service)."""
+def api(sqlite_engine):
+    """A client of the application on a fresh database (no task node)."""
     from delfin.api import app as api_app
     return Client(api_app.make_app())
 
 
 @pytest.fixture(scope='module')
-def service(tmp_path_factory):
-    """Database, in-process task service and a client of the API."""
-    _database(tmp_path_factory.mktemp('api-svc'))
-    from delfin import service as delfin_service
-    from delfin.api import app as api_app
-    from delfin.drivers import manager as driver_manager
-    task = delfin_service.RpcServer()
-    task.start()
-    try:
-        yield Client(api_app.make_app())
-    finally:
-        task.stop(10)
-        rpc.cleanup()
-        reset = getattr(driver_manager, 'reset_manager', None)
-        if reset is not None:
-            reset()
-        db_engine.dispose()
-        _clear_overrides()
+def api_service(service):
+    """A client of the application with a task node in-process."""
+    client = Client(service.app)
+    client.task = service.task
+    return client
 
 
 def make_storage(name='array', serial=None, **values):
