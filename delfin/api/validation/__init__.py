@@ -1,13 +1,16 @@
 """Validation of request documents against JSON schemas.
 
-Schemas follow JSON-schema Draft 4, as in Delfin.  The first violation
-becomes Delfin's 400 ``InvalidInput``: "Invalid input for field/attribute
-<name>. <reason>" when it concerns a named field, otherwise the bare reason.
-Values of secret fields are never repeated in a message.
+Schemas follow JSON-schema Draft 4, as in Delfin, including Delfin's one
+extension: ``minimum`` and ``maximum`` also bound numeric strings (so a
+schema may accept ``"8080"`` as well as ``8080`` and still bound it).  The
+first violation becomes Delfin's 400 ``InvalidInput``: "Invalid input for
+field/attribute <name>. <reason>" when it concerns a named field, otherwise
+the bare reason.  Values of secret fields are never repeated in a message.
 """
 import functools
 
 import jsonschema
+from jsonschema import validators
 
 from delfin import exception
 from delfin.api.common import views
@@ -39,12 +42,60 @@ def _message(error):
     return text
 
 
+def _number(instance):
+    if isinstance(instance, bool):
+        return None
+    if isinstance(instance, (int, float)):
+        return instance
+    if isinstance(instance, str):
+        try:
+            return int(instance)
+        except ValueError:
+            try:
+                return float(instance)
+            except ValueError:
+                return None
+    return None
+
+
+def _minimum(validator, minimum, instance, schema):
+    value = _number(instance)
+    if value is None:
+        return
+    if schema.get('exclusiveMinimum', False):
+        if value <= minimum:
+            yield jsonschema.ValidationError(
+                '%r is less than or equal to the minimum of %r'
+                % (instance, minimum))
+    elif value < minimum:
+        yield jsonschema.ValidationError(
+            '%r is less than the minimum of %r' % (instance, minimum))
+
+
+def _maximum(validator, maximum, instance, schema):
+    value = _number(instance)
+    if value is None:
+        return
+    if schema.get('exclusiveMaximum', False):
+        if value >= maximum:
+            yield jsonschema.ValidationError(
+                '%r is greater than or equal to the maximum of %r'
+                % (instance, maximum))
+    elif value > maximum:
+        yield jsonschema.ValidationError(
+            '%r is greater than the maximum of %r' % (instance, maximum))
+
+
+_Draft4 = validators.extend(jsonschema.Draft4Validator,
+                            {'minimum': _minimum, 'maximum': _maximum})
+
+
 class Validator(object):
     """A compiled schema."""
 
     def __init__(self, schema):
         jsonschema.Draft4Validator.check_schema(schema)
-        self._validator = jsonschema.Draft4Validator(
+        self._validator = _Draft4(
             schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
 
     def validate(self, document):

@@ -125,3 +125,24 @@ def test_schema_decorator_validates_before_the_action():
         C().update(None, 'x', body={})
     C().update(None, 'x', body={'rest': REST})
     assert calls == [{'rest': REST}]
+
+
+@pytest.mark.parametrize('value,ok', [
+    (5, True), ('5', True), ('10', True), ('11', False), (11, False),
+    ('0', False), ('x', None), (True, None)])
+def test_bounds_also_apply_to_numeric_strings(value, ok):
+    schema = {'type': ['integer', 'string', 'boolean'], 'minimum': 1,
+              'maximum': 10}
+    if ok is False:
+        err = _error(schema, value)
+        assert 'the m' in err.msg
+    else:
+        validation.validate(schema, value)
+
+
+def test_exclusive_bounds():
+    schema = {'type': 'integer', 'minimum': 1, 'exclusiveMinimum': True,
+              'maximum': 3, 'exclusiveMaximum': True}
+    validation.validate(schema, 2)
+    _error(schema, 1)
+    _error(schema, 3)
