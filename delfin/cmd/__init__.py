@@ -23,7 +23,7 @@ LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
 _QUIET_LIBRARIES = ['waitress=WARN', 'kombu=WARN', 'tooz=WARN',
-                    'futurist=WARN', 'alembic.runtime.migration=WARN',
+                    'futurist=WARN', 'alembic=WARN',
                     'cotyledon=WARN']
 
 
