@@ -178,8 +178,9 @@ alert_sources = sa.Table(
 # Alerts received by trap or polled from a storage.  ``fingerprint`` names
 # one alert condition on one storage: a repeat of it bumps
 # ``occurrence_count`` and ``last_occur_time`` instead of adding a row.
-# ``occur_time`` follows the latest occurrence (Delfin clients filter and
-# sort on it); ``first_occur_time`` keeps the first.
+# ``occur_time`` (what Delfin clients filter and sort on) is when the current
+# episode began: the first occurrence, or the one that reopened a cleared
+# alert; ``first_occur_time``/``last_occur_time`` bound every occurrence.
 alerts = sa.Table(
     'alerts', metadata,
     sa.Column('id', sa.String(36), primary_key=True),

@@ -1,0 +1,570 @@
+"""The alert store: alerts kept in SQL with de-duplication and a life cycle.
+
+An alert condition on a storage is identified by its *fingerprint*, a hash
+of the storage and of the fields that name the condition (``alert_id``,
+``alert_name``, ``severity``, ``category``, ``type``, ``resource_type``,
+``location``, ``match_key``).  Per-occurrence fields (``sequence_number``,
+``occur_time``, ``description``) are left out, so a trap repeated by a
+storage bumps ``occurrence_count`` and ``last_occur_time`` of one row instead
+of adding rows.  Severity is part of the fingerprint so that the labels an
+exporter publishes for a row never change.
+
+``occur_time`` is when the current episode of the condition began: the
+first occurrence, or the one that reopened it; ``first_occur_time`` and
+``last_occur_time`` bound all occurrences.  Plain repeats leave
+``occur_time`` (and so the time indexes) alone.
+
+State: a stored alert is ``open`` until a ``Recovery`` alert of the same
+storage with the same ``match_key`` (or, when the recovery has none, the
+same ``alert_id``) arrives, or until it is cleared through the API or by
+reconciliation with the storage; then it is ``cleared``.  A recovery clears
+only faults that last occurred no later than itself, and is stored as a
+cleared row of its own.  A cleared condition that occurs again is reopened.
+
+Writes come in batches (one handler call of the trap listener, or one poll)
+and each batch is one transaction: one SELECT of the batch's fingerprints,
+an executemany INSERT, an executemany UPDATE, and for recoveries one SELECT
+of the open faults they may clear.  Nothing is read per trap.
+"""
+import collections
+import hashlib
+import random
+import threading
+import time
+
+import sqlalchemy as sa
+from oslo_log import log as logging
+
+from delfin.common import constants
+from delfin.db import api as db_api
+from delfin.db import engine as db_engine
+from delfin.db import schema
+
+LOG = logging.getLogger(__name__)
+
+TABLE = schema.alerts
+db_api.register_table('alert', TABLE, key='id', not_found='AlertNotFound')
+
+# Fields of Delfin's alert model kept in a row.
+MODEL_FIELDS = ('alert_id', 'alert_name', 'severity', 'category', 'type',
+                'sequence_number', 'occur_time', 'description',
+                'recovery_advice', 'resource_type', 'location', 'match_key',
+                'clear_category')
+# Fields naming the alert condition (see the module docstring).
+IDENTITY_FIELDS = ('alert_id', 'alert_name', 'severity', 'category', 'type',
+                   'resource_type', 'location', 'match_key')
+# Attributes of the storage carried with alerts to exporters, not stored.
+STORAGE_FIELDS = ('storage_name', 'vendor', 'model', 'serial_number')
+
+# How a batch changed a row, as reported to exporters.
+NEW = 'new'
+REOPENED = 'reopened'
+CHANGED = 'changed'
+CLEARED = 'cleared'
+
+_CHUNK = 500
+_ATTEMPTS = 3
+# Occurrence times below this are taken as seconds, not milliseconds
+# (some drivers written for Delfin report seconds); 1e11 ms is March 1973.
+_SECONDS_LIMIT = 10 ** 11
+
+_STR_LIMITS = {c.name: c.type.length for c in TABLE.columns
+               if isinstance(c.type, sa.String) and c.type.length}
+
+
+_TEXT_FIELDS = tuple((name, _STR_LIMITS.get(name)) for name in MODEL_FIELDS
+                     if name != 'occur_time')
+
+
+def _time_ordered_id():
+    """A UUID whose leading bits are the time in ms (the UUIDv7 layout).
+
+    New rows then land at the end of the primary key index instead of at
+    random places in it, which keeps bulk inserts cheap.
+    """
+    h = '%012x7%03x%016x' % (int(time.time() * 1000) & 0xFFFFFFFFFFFF,
+                             random.getrandbits(12),
+                             (0x2 << 62) | random.getrandbits(62))
+    return '%s-%s-%s-%s-%s' % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def _occur_time(value):
+    if value.__class__ is int and value >= _SECONDS_LIMIT:
+        return value
+    try:
+        value = int(float(value))
+    except (TypeError, ValueError):
+        return None
+    if 0 < value < _SECONDS_LIMIT:
+        value *= 1000
+    return value if value > 0 else None
+
+
+def normalise(alert, default_time=None):
+    """The model fields of a driver's alert dict, cleaned for storage.
+
+    Strings are cut to their column size; a missing severity or category
+    becomes ``NotSpecified``; a missing resource type the default one; an
+    occurrence time that is missing or not a number becomes
+    ``default_time`` (now when not given).
+    """
+    row = {}
+    get = alert.get
+    for name, limit in _TEXT_FIELDS:
+        value = get(name)
+        if value is not None:
+            if value.__class__ is not str:
+                value = str(value)
+            if limit is not None and len(value) > limit:
+                value = value[:limit]
+        row[name] = value
+    if not row['severity']:
+        row['severity'] = constants.Severity.NOT_SPECIFIED
+    if not row['category']:
+        row['category'] = constants.Category.NOT_SPECIFIED
+    if not row['resource_type']:
+        row['resource_type'] = constants.DEFAULT_RESOURCE_TYPE
+    occur = _occur_time(get('occur_time'))
+    if occur is None:
+        occur = default_time if default_time is not None else now_ms()
+    row['occur_time'] = occur
+    return row
+
+
+def fingerprint(storage_id, row):
+    """The identity of an alert condition on a storage (40 hex digits)."""
+    parts = [storage_id] + [row.get(name) or '' for name in IDENTITY_FIELDS]
+    return hashlib.blake2b('\x1f'.join(parts).encode('utf-8', 'replace'),
+                           digest_size=20).hexdigest()
+
+
+def is_recovery(row):
+    return row.get('category') == constants.Category.RECOVERY
+
+
+class SaveResult(object):
+    """What one batch did: counts, and the rows exporters must see."""
+
+    def __init__(self, report=True):
+        self.report = report
+        self.new = 0
+        self.repeated = 0
+        self.cleared = 0
+        self.reopened = 0
+        self.dropped = 0
+        self.changes = []
+
+    def __repr__(self):
+        return ('SaveResult(new=%d, repeated=%d, cleared=%d, reopened=%d, '
+                'dropped=%d)' % (self.new, self.repeated, self.cleared,
+                                 self.reopened, self.dropped))
+
+
+class _Group(object):
+    """Occurrences of one fingerprint within a batch."""
+    __slots__ = ('storage_id', 'fingerprint', 'row', 'count', 'first',
+                 'last', 'source')
+
+    def __init__(self, storage_id, fp, row, source):
+        self.storage_id = storage_id
+        self.fingerprint = fp
+        self.row = row
+        self.count = 1
+        self.first = self.last = row['occur_time']
+        self.source = source
+
+    def add(self, row):
+        self.count += 1
+        t = row['occur_time']
+        if t < self.first:
+            self.first = t
+        if t >= self.last:
+            # The latest occurrence gives the per-occurrence fields.
+            self.last = t
+            self.row = row
+
+
+class AlertStore(object):
+    """Batched, de-duplicating writes of alerts; thread-safe.
+
+    ``save`` is the write path of the trap pipeline and the poller;
+    ``clear`` and ``close_missing`` serve the API and the reconciliation.
+    Every method returns the changed rows (with the storage attributes
+    given in the input, when any) so the caller can hand them to the
+    exporters.
+    """
+
+    def __init__(self):
+        # One writer per process at a time: SQLite allows one anyway, and
+        # on server databases it keeps this process's batches from
+        # deadlocking each other on the unique key.
+        self._lock = threading.Lock()
+
+    # -- the batch write path ---------------------------------------------
+
+    def save(self, alerts, source=constants.AlertSourceType.TRAP,
+             report=True):
+        """Store ``alerts`` (dicts with ``storage_id`` and model fields).
+
+        Returns a `SaveResult`; alerts of storages that no longer exist are
+        dropped and counted in ``dropped``.  ``report=False`` skips the
+        list of changed rows (nobody exports them).
+        """
+        result = SaveResult(report)
+        if not alerts:
+            return result
+        groups = collections.OrderedDict()
+        attrs = {}
+        for alert in alerts:
+            storage_id = alert['storage_id']
+            row = normalise(alert)
+            fp = fingerprint(storage_id, row)
+            key = (storage_id, fp)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = _Group(storage_id, fp, row,
+                                     alert.get('source') or source)
+            else:
+                group.add(row)
+            if storage_id not in attrs:
+                attrs[storage_id] = {k: alert.get(k) for k in STORAGE_FIELDS
+                                     if k in alert}
+        dropped = 0
+        for attempt in range(_ATTEMPTS):
+            try:
+                with self._lock, db_engine.writer() as conn:
+                    self._save(conn, groups, attrs, result)
+                return result
+            except sa.exc.IntegrityError as exc:
+                # Another process inserted one of the fingerprints, or a
+                # storage was deleted under the batch: retry with what is
+                # now in the database.
+                result.__init__(report)
+                dropped += self._drop_missing_storages(groups)
+                result.dropped = dropped
+                if attempt == _ATTEMPTS - 1:
+                    raise
+                LOG.debug("Retrying an alert batch after %s", exc)
+        return result
+
+    def _drop_missing_storages(self, groups):
+        storage_ids = {g.storage_id for g in groups.values()}
+        with db_engine.reader() as conn:
+            alive = {r[0] for r in conn.execute(
+                sa.select(schema.storages.c.id).where(
+                    schema.storages.c.id.in_(list(storage_ids))))}
+        dropped = 0
+        for key in [k for k, g in groups.items()
+                    if g.storage_id not in alive]:
+            dropped += groups.pop(key).count
+        return dropped
+
+    def _save(self, conn, groups, attrs, result):
+        now = db_api.utcnow()
+        existing = self._existing(conn, groups)
+        inserts, updates, reopens, recoveries = [], [], [], []
+        open_, cleared = constants.AlertState.OPEN, constants.AlertState.CLEARED
+        for key, group in groups.items():
+            row = group.row
+            old = existing.get(key)
+            recovery = row['category'] == constants.Category.RECOVERY
+            if recovery:
+                recoveries.append(group)
+            if old is None:
+                values = dict(row)
+                values.update(
+                    id=_time_ordered_id(), storage_id=group.storage_id,
+                    fingerprint=group.fingerprint,
+                    occurrence_count=group.count,
+                    first_occur_time=group.first, last_occur_time=group.last,
+                    occur_time=group.first,
+                    state=cleared if recovery else open_,
+                    source=group.source,
+                    cleared_at=now if recovery else None,
+                    created_at=now, updated_at=None)
+                inserts.append(values)
+                result.new += 1
+                result.repeated += group.count - 1
+                if result.report:
+                    result.changes.append(self._change(values, NEW, attrs))
+                continue
+            row_id, state, first, last, count, old_source = old
+            result.repeated += group.count
+            newer = group.last >= (last or 0)
+            reopen = not recovery and state == cleared and newer
+            values = {
+                '_id': row_id, '_n': group.count,
+                '_first': min(first or group.first, group.first),
+                '_last': max(last or 0, group.last),
+                '_now': now, '_newer': newer,
+            }
+            # Per-occurrence fields follow the latest occurrence.
+            for name in _OCCURRENCE_FIELDS:
+                values['_' + name] = row[name]
+            (reopens if reopen else updates).append(values)
+            if reopen:
+                result.reopened += 1
+                if not result.report:
+                    continue
+                merged = dict(row)
+                merged.update(
+                    id=row_id, storage_id=group.storage_id,
+                    fingerprint=group.fingerprint,
+                    occurrence_count=count + group.count,
+                    first_occur_time=values['_first'],
+                    last_occur_time=values['_last'],
+                    occur_time=values['_last'], state=open_,
+                    source=old_source, cleared_at=None, updated_at=now)
+                result.changes.append(self._change(merged, REOPENED, attrs))
+        if inserts:
+            _executemany(conn, _INSERT, inserts)
+        if updates:
+            _executemany(conn, _UPDATE_OCCURRENCE, updates)
+        if reopens:
+            _executemany(conn, _UPDATE_REOPEN, reopens)
+        if recoveries:
+            self._clear_by_recoveries(conn, recoveries, now, attrs, result)
+
+    @staticmethod
+    def _existing(conn, groups):
+        """What a batch needs of its rows already stored, keyed by
+        (storage_id, fingerprint)."""
+        found = {}
+        by_storage = collections.defaultdict(list)
+        for storage_id, fp in groups:
+            by_storage[storage_id].append(fp)
+        sqlite = conn.dialect.name == 'sqlite'
+        for storage_id, fps in by_storage.items():
+            for i in range(0, len(fps), _CHUNK):
+                chunk = fps[i:i + _CHUNK]
+                if sqlite:
+                    # Straight to the driver: this runs once per batch on
+                    # the hot path and SQLAlchemy's row handling would
+                    # dominate it.
+                    cur = conn.connection.cursor()
+                    try:
+                        cur.execute(_SELECT_EXISTING_SQL % ','.join(
+                            '?' * len(chunk)), [storage_id] + chunk)
+                        rows = cur.fetchall()
+                    finally:
+                        cur.close()
+                else:
+                    rows = conn.execute(_SELECT_EXISTING.where(
+                        TABLE.c.storage_id == storage_id,
+                        TABLE.c.fingerprint.in_(chunk)))
+                for r in rows:
+                    found[(r[0], r[1])] = tuple(r[2:])
+        return found
+
+    def _clear_by_recoveries(self, conn, recoveries, now, attrs, result):
+        by_key = {}
+        for group in recoveries:
+            row = group.row
+            if row['match_key']:
+                k = (group.storage_id, 'match_key', row['match_key'])
+            elif row['alert_id']:
+                k = (group.storage_id, 'alert_id', row['alert_id'])
+            else:
+                continue
+            by_key[k] = max(by_key.get(k, 0), group.last)
+        if not by_key:
+            return
+        storage_ids = list({k[0] for k in by_key})
+        keys = {'match_key': [k[2] for k in by_key if k[1] == 'match_key'],
+                'alert_id': [k[2] for k in by_key if k[1] == 'alert_id']}
+        matches = []
+        for col, values in keys.items():
+            if not values:
+                continue
+            for i in range(0, len(values), _CHUNK):
+                stmt = sa.select(TABLE).where(
+                    TABLE.c.storage_id.in_(storage_ids),
+                    TABLE.c.state == constants.AlertState.OPEN,
+                    TABLE.c.category != constants.Category.RECOVERY,
+                    TABLE.c[col].in_(values[i:i + _CHUNK]))
+                for r in conn.execute(stmt):
+                    r = dict(r._mapping)
+                    recovered_at = by_key.get((r['storage_id'], col, r[col]))
+                    if (recovered_at is not None and
+                            (r['last_occur_time'] or 0) <= recovered_at):
+                        matches.append(r)
+        if not matches:
+            return
+        seen = set()
+        params = []
+        for r in matches:
+            if r['id'] in seen:
+                continue
+            seen.add(r['id'])
+            params.append({'_id': r['id'], '_now': now})
+            r.update(state=constants.AlertState.CLEARED, cleared_at=now,
+                     updated_at=now)
+            result.changes.append(self._change(r, CLEARED, attrs))
+        conn.execute(_UPDATE_CLEAR, params)
+        result.cleared += len(params)
+
+    @staticmethod
+    def _change(row, change, attrs):
+        out = dict(row)
+        out.update(attrs.get(row['storage_id']) or {})
+        out['change'] = change
+        return out
+
+    # -- clearing and reconciliation --------------------------------------
+
+    def clear(self, storage_id, sequence_number, storage=None):
+        """Mark the open alerts of ``sequence_number`` cleared.
+
+        Returns the changed rows (decorated with ``storage`` attributes).
+        """
+        where = (TABLE.c.storage_id == storage_id,
+                 TABLE.c.sequence_number == str(sequence_number),
+                 TABLE.c.state == constants.AlertState.OPEN)
+        return self._clear_where(where, storage)
+
+    def close_missing(self, storage_id, keep_ids, begin_time=None,
+                      end_time=None, storage=None):
+        """Clear open alerts of a storage that are not in ``keep_ids``.
+
+        Only alerts whose ``occur_time`` lies in [begin_time, end_time]
+        (each bound optional) are considered, so a poll of a time window
+        leaves alerts outside the window alone.
+        """
+        where = [TABLE.c.storage_id == storage_id,
+                 TABLE.c.state == constants.AlertState.OPEN,
+                 TABLE.c.category != constants.Category.RECOVERY]
+        if begin_time is not None:
+            where.append(TABLE.c.occur_time >= begin_time)
+        if end_time is not None:
+            where.append(TABLE.c.occur_time <= end_time)
+        keep = set(keep_ids)
+        return self._clear_where(tuple(where), storage,
+                                 skip=lambda r: r['id'] in keep)
+
+    def _clear_where(self, where, storage, skip=None):
+        attrs = {}
+        if storage:
+            attrs[storage['id']] = _storage_attrs(storage)
+        with self._lock, db_engine.writer() as conn:
+            now = db_api.utcnow()
+            rows = [dict(r._mapping) for r in conn.execute(
+                sa.select(TABLE).where(*where))]
+            if skip is not None:
+                rows = [r for r in rows if not skip(r)]
+            if not rows:
+                return []
+            conn.execute(_UPDATE_CLEAR,
+                         [{'_id': r['id'], '_now': now} for r in rows])
+        changes = []
+        for r in rows:
+            r.update(state=constants.AlertState.CLEARED, cleared_at=now,
+                     updated_at=now)
+            changes.append(self._change(r, CLEARED, attrs))
+        return changes
+
+
+def _storage_attrs(storage):
+    return {'storage_name': storage.get('name'),
+            'vendor': storage.get('vendor'),
+            'model': storage.get('model'),
+            'serial_number': storage.get('serial_number')}
+
+
+_OCCURRENCE_FIELDS = ('sequence_number', 'description', 'recovery_advice',
+                      'clear_category')
+
+_SELECT_EXISTING = sa.select(
+    TABLE.c.storage_id, TABLE.c.fingerprint, TABLE.c.id, TABLE.c.state,
+    TABLE.c.first_occur_time, TABLE.c.last_occur_time,
+    TABLE.c.occurrence_count, TABLE.c.source)
+_SELECT_EXISTING_SQL = (
+    'SELECT storage_id, fingerprint, id, state, first_occur_time, '
+    'last_occur_time, occurrence_count, source FROM alerts '
+    'WHERE storage_id = ? AND fingerprint IN (%s)')
+
+
+def _if_newer(column):
+    # An occurrence older than the stored one (a late datagram, a poll of
+    # old history) counts but does not overwrite the latest details.
+    return sa.case((sa.bindparam('_newer'), sa.bindparam('_' + column.name)),
+                   else_=column)
+
+
+_UPDATE_OCCURRENCE = sa.update(TABLE).where(
+    TABLE.c.id == sa.bindparam('_id')).values(
+    occurrence_count=TABLE.c.occurrence_count + sa.bindparam('_n'),
+    first_occur_time=sa.bindparam('_first'),
+    last_occur_time=sa.bindparam('_last'),
+    updated_at=sa.bindparam('_now'),
+    **{name: _if_newer(TABLE.c[name]) for name in _OCCURRENCE_FIELDS})
+
+# A reopened alert also changes state, and its occur_time moves to the
+# reopening occurrence (the start of the new episode).  Kept apart from
+# plain repeats so that those do not rewrite the state and time indexes.
+_UPDATE_REOPEN = _UPDATE_OCCURRENCE.values(
+    state=constants.AlertState.OPEN, cleared_at=None,
+    occur_time=sa.bindparam('_last'))
+
+# The state condition keeps a concurrent clear from being counted twice.
+_UPDATE_CLEAR = sa.update(TABLE).where(
+    TABLE.c.id == sa.bindparam('_id'),
+    TABLE.c.state == constants.AlertState.OPEN).values(
+    state=constants.AlertState.CLEARED,
+    cleared_at=sa.bindparam('_now'),
+    updated_at=sa.bindparam('_now'))
+
+_INSERT = sa.insert(TABLE)
+_INSERT_KEYS = tuple(c.name for c in TABLE.columns)
+_compiled = {}
+
+
+def _executemany(conn, stmt, rows):
+    """``conn.execute(stmt, rows)``, faster on SQLite.
+
+    SQLAlchemy prepares the parameters of each row in Python, which costs
+    more than SQLite's own work on a batch of small rows; on SQLite the
+    statement is compiled once and the rows go to the driver's executemany
+    as tuples.  Other databases keep SQLAlchemy's path, which uses their
+    drivers' batch helpers.
+    """
+    dialect = conn.dialect
+    if dialect.name != 'sqlite':
+        conn.execute(stmt, rows)
+        return
+    key = id(stmt)
+    entry = _compiled.get(key)
+    if entry is None:
+        keys = _INSERT_KEYS if stmt is _INSERT else None
+        compiled = stmt.compile(dialect=dialect, column_keys=keys)
+        # Literal values of the statement are bound parameters too.
+        fixed = {n: v for n, v in compiled.params.items()
+                 if n not in (keys or ()) and not n.startswith('_')}
+        names = tuple(compiled.positiontup)
+        times = tuple(i for i, n in enumerate(names)
+                      if n.lstrip('_') in _TIME_COLUMNS)
+        entry = (str(compiled), names, fixed, times)
+        _compiled[key] = entry
+    sql, names, fixed, times = entry
+    if fixed:
+        rows = [dict(fixed, **r) for r in rows]
+    params = []
+    texts = {}
+    for r in rows:
+        values = [r[n] for n in names]
+        for i in times:
+            v = values[i]
+            if v is not None:
+                # The text form SQLAlchemy's SQLite DateTime type reads.
+                t = texts.get(v)
+                if t is None:
+                    t = texts[v] = v.strftime('%Y-%m-%d %H:%M:%S.%f')
+                values[i] = t
+        params.append(tuple(values))
+    conn.exec_driver_sql(sql, params)
+
+
+_TIME_COLUMNS = frozenset(('created_at', 'updated_at', 'cleared_at', 'now'))
