@@ -1,0 +1,1 @@
+"""Functional tests of drivers against real backends started by the tests."""
