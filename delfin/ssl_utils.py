@@ -15,6 +15,7 @@ often present such certificates).
 import hashlib
 import os
 import re
+import threading
 
 import requests
 from cryptography import x509
@@ -70,23 +71,21 @@ def verify_ca_path(path):
 
 def reload_certificate(ca_path):
     """Create the OpenSSL subject-hash links for the CA directory `ca_path`
-    (with or without a trailing slash).
+    (with or without a trailing slash); return the link names.
 
     Certificates get ``<hash>.<n>`` links and CRLs ``<hash>.r<n>``, ``n``
-    counting up when subjects collide.  Links made by an earlier run are
-    replaced.  A file path needs no links and is left alone.  Files that
-    do not parse are skipped with a warning.
+    counting up when subjects collide.  Each link is replaced atomically
+    and stale links are removed last, so a connection verified meanwhile
+    (or a concurrent reload) never finds the directory half-linked.  A
+    file path needs no links and is left alone.  Files that do not parse
+    are skipped with a warning.
     """
     verify_ca_path(ca_path)
     if not os.path.isdir(ca_path):
         return []
-    for name in os.listdir(ca_path):
-        path = os.path.join(ca_path, name)
-        if _HASH_LINK.match(name) and os.path.islink(path):
-            os.unlink(path)
-    links = []
-    used = set()
-    for name in sorted(os.listdir(ca_path)):
+    names = sorted(os.listdir(ca_path))
+    links = {}
+    for name in names:
         path = os.path.join(ca_path, name)
         suffix = os.path.splitext(name)[1].lower()
         if not os.path.isfile(path) or os.path.islink(path):
@@ -102,14 +101,32 @@ def reload_certificate(ca_path):
         if name_hash is None:
             continue
         index = 0
-        while '%s.%s%d' % (name_hash, marker, index) in used:
+        while '%s.%s%d' % (name_hash, marker, index) in links:
             index += 1
-        link_name = '%s.%s%d' % (name_hash, marker, index)
-        used.add(link_name)
-        os.symlink(name, os.path.join(ca_path, link_name))
-        links.append(link_name)
+        links['%s.%s%d' % (name_hash, marker, index)] = name
+    for link_name, target in links.items():
+        _replace_symlink(ca_path, link_name, target)
+    for name in names:
+        path = os.path.join(ca_path, name)
+        if _HASH_LINK.match(name) and name not in links \
+                and os.path.islink(path):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
     LOG.info("Linked %d CA files in %s", len(links), ca_path)
-    return links
+    return sorted(links)
+
+
+def _replace_symlink(directory, link_name, target):
+    temp_name = os.path.join(directory, '.%s.%d.%d.tmp' % (
+        link_name, os.getpid(), threading.get_ident()))
+    os.symlink(target, temp_name)
+    try:
+        os.replace(temp_name, os.path.join(directory, link_name))
+    except BaseException:
+        os.unlink(temp_name)
+        raise
 
 
 def _file_name_hash(path, loader):

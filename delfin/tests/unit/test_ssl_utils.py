@@ -3,6 +3,7 @@ host-name-ignoring adapter."""
 import os
 import shutil
 import subprocess
+import threading
 
 import pytest
 import requests
@@ -182,3 +183,39 @@ def test_host_name_ignore_adapter_turns_off_only_the_name_check():
         os.path.abspath(__file__)), None)
     assert pool.assert_hostname is False
     assert pool.cert_reqs == 'CERT_REQUIRED'
+
+
+def test_concurrent_reloads_leave_a_consistent_directory(tmp_path,
+                                                         authority):
+    ca_dir = _ca_dir(tmp_path, authority)
+    tls_certs.write_cert(ca_dir / 'other.pem',
+                         tls_certs.Authority('Other CA').cert)
+    errors = []
+
+    def reload_many():
+        try:
+            for _ in range(10):
+                ssl_utils.reload_certificate(str(ca_dir))
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=reload_many) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    links = sorted(n for n in os.listdir(ca_dir) if n.endswith('.0'))
+    assert len(links) == 2
+    assert sorted(os.readlink(ca_dir / n) for n in links) == \
+        ['other.pem', 'root.pem']
+    assert sorted(os.listdir(ca_dir)) == sorted(links +
+                                                ['other.pem', 'root.pem'])
+
+
+def test_link_to_a_renamed_file_is_corrected(tmp_path, authority):
+    ca_dir = _ca_dir(tmp_path, authority)
+    (link,) = ssl_utils.reload_certificate(str(ca_dir))
+    os.rename(ca_dir / 'root.pem', ca_dir / 'renamed.pem')
+    assert ssl_utils.reload_certificate(str(ca_dir)) == [link]
+    assert os.readlink(ca_dir / link) == 'renamed.pem'
