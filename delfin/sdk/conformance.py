@@ -168,6 +168,13 @@ def _is_iterable(value):
         value, (dict, str, bytes))
 
 
+def interface_names():
+    """Names of the interfaces a check reports on, in report order."""
+    return (['load', 'get_storage'] + [m for m, _ in _listers()] +
+            ['list_alerts', 'list_alerts(query_para)', 'parse_alert',
+             'clear_alert', 'get_capabilities', 'collect_perf_metrics'])
+
+
 def _listers():
     """(driver method, kinds it returns) in sync order."""
     order = []

@@ -4,8 +4,8 @@ import json
 
 from delfin.sdk import doctor
 from delfin.tests.unit.sdk import sample_drivers
-from delfin.tests.unit.sdk.conftest import make_distribution
-from delfin.tests.unit.sdk.conftest import on_sys_path
+from delfin.tests.unit.sdk.distributions import make_distribution
+from delfin.tests.unit.sdk.distributions import on_sys_path
 
 GOOD = '%s:GoodDriver' % sample_drivers.__name__
 

@@ -1,0 +1,1 @@
+"""The driver contract suite: every driver the project ships, checked."""
