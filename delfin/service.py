@@ -113,7 +113,8 @@ class Process(object):
                      time.monotonic() - started)
             code = 0
             while not self._stop_requested.wait(1.0):
-                dead = [c.name for c in self._started if not c.alive()]
+                dead = [c.name for c in self._started
+                        if not getattr(c, 'alive', lambda: True)()]
                 if dead:
                     LOG.error("Component(s) %s stopped unexpectedly",
                               ', '.join(dead))
@@ -302,10 +303,22 @@ def _optional_component(module_name, factory_name, what):
     return factory()
 
 
-# The periodic sync scheduler, owned by the sync engine.
-PERIODIC_COMPONENT = ('delfin.task_manager.periodic', 'PeriodicSync')
-# The SNMP trap listener and the alert pipeline behind it.
+# The SNMP trap listener and the alert pipeline behind it: a component
+# class built without arguments.
 ALERT_COMPONENT = ('delfin.alert_manager.service', 'AlertService')
+
+
+def periodic_sync(manager):
+    """The periodic sync scheduler, handing the jobs it creates to the
+    local ``manager`` for the storages this node owns."""
+    from delfin import context
+    from delfin.task_manager import periodic
+
+    def submit(job):
+        manager.sync_storage(context.get_admin_context(), job['storage_id'],
+                             job['id'])
+
+    return periodic.PeriodicSync(submit, owns=coordination.owns)
 
 
 def api_components():
@@ -313,10 +326,8 @@ def api_components():
 
 
 def task_components():
-    components = [Coordination(), RpcServer()]
-    components.append(_optional_component(
-        PERIODIC_COMPONENT[0], PERIODIC_COMPONENT[1], 'Periodic sync'))
-    return components
+    rpc_server = RpcServer()
+    return [Coordination(), rpc_server, periodic_sync(rpc_server.manager)]
 
 
 def alert_components():
