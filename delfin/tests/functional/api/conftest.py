@@ -95,10 +95,10 @@ def api_service(service):
     return client
 
 
-def make_storage(name='array', serial=None, **values):
+def make_storage(name='array', serial=None, conn=None, **values):
     """A storage row, as registration would leave it."""
     row = dict(name=name, vendor='fake_vendor', model='fake_model',
                status='normal', serial_number=serial or db.new_id(),
                sync_status=0, deleted=False)
     row.update(values)
-    return db.create('storage', row)
+    return db.create('storage', row, conn=conn)
