@@ -1,0 +1,496 @@
+"""Storages, access information, sync jobs and capabilities, end to end:
+the real application, the fake driver, and the task service in-process.
+"""
+import pytest
+from oslo_config import cfg
+
+from delfin import cryptor
+from delfin.db import api as db
+from delfin.tests.functional.api.conftest import make_storage
+
+CONF = cfg.CONF
+PASSWORD = 'pa55-w0rd-never-shown'
+NEW_PASSWORD = 'another-s3cret-value'
+SMALL = {'fake_pool_range': '2-2', 'fake_volume_range': '12-12',
+         'fake_controller_range': '2-2', 'fake_port_range': '3-3',
+         'fake_disk_range': '3-3', 'fake_filesystem_range': '2-2',
+         'fake_qtree_range': '2-2', 'fake_quota_range': '2-2',
+         'fake_share_range': '2-2', 'fake_host_range': '2-2',
+         'fake_initiator_range': '1-1', 'fake_host_group_range': '2-2',
+         'fake_port_group_range': '2-2', 'fake_volume_group_range': '2-2',
+         'fake_masking_view_range': '2-2'}
+# About 0.05 s per driver call: a sync lasts about a second.
+SLOW = {'fake_api_time_range': '0.05-0.05'}
+
+
+@pytest.fixture(scope='module')
+def api(api_service):
+    for name, value in SMALL.items():
+        CONF.set_override(name, value, group='fake_driver')
+    yield api_service
+    for name in SMALL:
+        CONF.clear_override(name, group='fake_driver')
+
+
+def _body(host, password=PASSWORD, **extra):
+    body = {'vendor': 'fake_storage', 'model': 'fake_driver',
+            'rest': {'host': host, 'port': 8443, 'username': 'admin',
+                     'password': password}}
+    body.update(extra)
+    return body
+
+
+def _register(api, host, **extra):
+    resp = api.post('/v1/storages', _body(host, **extra))
+    assert resp.status_int == 201, resp.text
+    return resp.json
+
+
+def _no_secret(resp):
+    assert PASSWORD not in resp.text
+    assert NEW_PASSWORD not in resp.text
+    assert '"password"' not in resp.text
+    return resp
+
+
+def _last_job(api, storage_id):
+    jobs = api.get('/v1/storages/%s/jobs?limit=1' % storage_id).json
+    return jobs['jobs'][0]
+
+
+# -- registration -------------------------------------------------------
+
+def test_register_syncs_every_kind(api):
+    resp = _no_secret(api.post('/v1/storages', _body('192.0.2.10')))
+    assert resp.status_int == 201
+    storage = resp.json
+    assert storage['vendor'] == 'fake_vendor'
+    assert storage['model'] == 'fake_model'
+    assert storage['serial_number']
+    assert storage['deleted'] is False
+    assert storage['sync_status'] in ('SYNCING', 'SYNCED')
+    job = _last_job(api, storage['id'])
+    assert job['trigger'] == 'register'
+    job = api.wait_job(storage['id'], job['id'])
+    assert job['state'] == 'succeeded', job
+    api.wait_idle(storage['id'])
+    sid = storage['id']
+    volumes = api.get('/v1/volumes?storage_id=%s' % sid).json
+    assert volumes['total'] == 12
+    assert api.get('/v1/storage-pools?storage_id=%s'
+                   % sid).json['total'] == 2
+    hosts = api.get('/v1/storages/%s/storage-hosts' % sid).json
+    assert hosts['total'] == 2
+    for host in hosts['storage_hosts']:
+        assert len(host['storage_host_initiators']) == 1
+    groups = api.get('/v1/storages/%s/storage-host-groups' % sid).json
+    assert groups['total'] == 2
+    shown = api.get('/v1/storages/%s' % sid).json
+    assert shown['sync_status'] == 'SYNCED'
+
+
+def test_register_response_says_syncing_while_the_first_sync_runs(api):
+    storage = _register(api, '192.0.2.11', extra_attributes=SLOW)
+    assert storage['sync_status'] == 'SYNCING'
+    job = _last_job(api, storage['id'])
+    assert job['state'] in ('queued', 'running')
+    assert api.wait_job(storage['id'], job['id'])['state'] == 'succeeded'
+    assert api.get('/v1/storages/%s' % storage['id']).json[
+        'sync_status'] == 'SYNCED'
+
+
+def test_password_is_stored_encrypted(api):
+    storage = _register(api, '192.0.2.12')
+    row = db.get('access_info', storage['id'])
+    assert row['rest']['password'] != PASSWORD
+    assert cryptor.decode(row['rest']['password']) == PASSWORD
+
+
+def test_register_same_backend_twice_is_400(api):
+    _register(api, '192.0.2.13')
+    resp = api.post('/v1/storages', _body('192.0.2.13', password='other'))
+    assert resp.status_int == 400
+    assert resp.json['error_code'] == 'StorageAlreadyExists'
+    assert resp.json['error_msg'] == 'Storage already exists.'
+
+
+def test_same_host_other_port_is_another_backend(api):
+    _register(api, '192.0.2.14')
+    body = _body('192.0.2.14')
+    body['rest']['port'] = 9443
+    assert api.post('/v1/storages', body).status_int == 201
+
+
+def test_unknown_driver_is_404(api):
+    body = _body('192.0.2.15')
+    body['vendor'] = 'nobody'
+    resp = api.post('/v1/storages', body)
+    assert resp.status_int == 404
+    assert resp.json['error_code'] == 'StorageDriverNotFound'
+
+
+@pytest.mark.parametrize('body,fragment', [
+    ({'vendor': 'fake_storage', 'model': 'fake_driver'},
+     'is not valid under any of the given schemas'),
+    ({'model': 'fake_driver', 'rest': _body('h')['rest']},
+     "'vendor' is a required property"),
+    (dict(_body('h'), name='x'), 'Additional properties are not allowed'),
+    (_body('h', password=''), 'password'),
+])
+def test_invalid_registration_is_400(api, body, fragment):
+    resp = _no_secret(api.post('/v1/storages', body))
+    assert resp.status_int == 400
+    assert resp.json['error_code'] == 'InvalidInput'
+    assert fragment in resp.json['error_msg']
+
+
+def test_registration_without_body_is_400(api):
+    resp = api.post('/v1/storages')
+    assert resp.status_int == 400
+    assert resp.json['error_code'] == 'MalformedRequestBody'
+
+
+def test_registration_with_malformed_json_is_400(api):
+    resp = api.post('/v1/storages', raw=b'{"vendor": "fake_storage",')
+    assert resp.status_int == 400
+    assert resp.json['error_code'] == 'MalformedRequestBody'
+
+
+def test_registration_with_form_body_is_400(api):
+    resp = api.post('/v1/storages', raw=b'vendor=x',
+                    content_type='application/x-www-form-urlencoded')
+    assert resp.status_int == 400
+    assert resp.json['error_code'] == 'InvalidContentType'
+
+
+def test_backend_failure_at_registration_is_reported(api):
+    resp = api.post('/v1/storages', _body(
+        '192.0.2.16', extra_attributes={'fail_on': 'get_storage'}))
+    assert resp.status_int == 500
+    assert resp.json['error_code'] == 'StorageBackendException'
+    hosts = [r['rest']['host'] for r in db.list_rows('access_info')]
+    assert '192.0.2.16' not in hosts
+
+
+def test_backend_that_hangs_is_cut_by_the_timeout(api):
+    CONF.set_override('api_backend_timeout', 1)
+    try:
+        resp = api.post('/v1/storages', _body(
+            '192.0.2.17', extra_attributes={'fake_api_time_range': '3-3'}))
+    finally:
+        CONF.clear_override('api_backend_timeout')
+    assert resp.status_int == 500
+    assert resp.json['error_code'] == 'StorageBackendException'
+    hosts = [r['rest']['host'] for r in db.list_rows('access_info')]
+    assert '192.0.2.17' not in hosts
+
+
+# -- list and show ------------------------------------------------------
+
+def test_list_storages(api):
+    body = _no_secret(api.get('/v1/storages')).json
+    assert body['total'] == len(body['storages']) >= 3
+    for storage in body['storages']:
+        assert storage['sync_status'] in ('SYNCED', 'SYNCING')
+    first = body['storages'][0]
+    by_serial = api.get('/v1/storages?serial_number=%s'
+                        % first['serial_number']).json
+    assert [s['id'] for s in by_serial['storages']] == [first['id']]
+    assert api.get('/v1/storages?vendor=nobody').json == {'storages': [],
+                                                          'total': 0}
+    page = api.get('/v1/storages?limit=1&marker=%s' % first['id']).json
+    assert page['storages'][0]['id'] == body['storages'][1]['id']
+
+
+@pytest.mark.parametrize('query', ['sync_status=SYNCED', 'deleted=1',
+                                   'bogus=1', 'limit=-3', 'sort=nope'])
+def test_bad_storage_list_query_is_400(api, query):
+    resp = api.get('/v1/storages?' + query)
+    assert resp.status_int == 400
+    assert resp.json['error_code'] == 'InvalidInput'
+
+
+def test_show_unknown_storage_is_404(api):
+    resp = api.get('/v1/storages/nope')
+    assert resp.status_int == 404
+    assert resp.json == {'error_code': 'StorageNotFound',
+                         'error_msg': 'Storage nope could not be found.',
+                         'error_args': ['nope']}
+
+
+# -- sync -----------------------------------------------------------------
+
+def test_sync_returns_202_with_the_job(api):
+    storage = _register(api, '192.0.2.20')
+    api.wait_idle(storage['id'])
+    resp = api.post('/v1/storages/%s/sync' % storage['id'])
+    assert resp.status_int == 202
+    job = resp.json
+    assert job['storage_id'] == storage['id']
+    assert job['trigger'] == 'manual'
+    assert job['state'] in ('queued', 'running', 'succeeded')
+    done = api.wait_job(storage['id'], job['id'])
+    assert done['state'] == 'succeeded'
+    assert done['started_at'] and done['finished_at']
+    shown = api.get('/v1/storages/%s/jobs/%s' % (storage['id'], job['id']))
+    assert shown.json['id'] == job['id']
+
+
+def test_sync_of_a_busy_storage_is_400(api):
+    storage = _register(api, '192.0.2.21', extra_attributes=SLOW)
+    resp = api.post('/v1/storages/%s/sync' % storage['id'])
+    assert resp.status_int == 400
+    assert resp.json['error_code'] == 'StorageIsSyncing'
+    assert resp.json['error_args'] == [storage['id']]
+    api.wait_idle(storage['id'])
+
+
+def test_sync_of_unknown_storage_is_404(api):
+    resp = api.post('/v1/storages/nope/sync')
+    assert resp.status_int == 404
+    assert resp.json['error_code'] == 'StorageNotFound'
+
+
+def test_sync_refuses_a_body(api):
+    storage = _register(api, '192.0.2.22')
+    api.wait_idle(storage['id'])
+    resp = api.post('/v1/storages/%s/sync' % storage['id'], {'x': 1})
+    assert resp.status_int == 400
+    assert resp.json['error_code'] == 'BadRequest'
+
+
+def test_sync_all_skips_busy_storages(api):
+    busy = _register(api, '192.0.2.23', extra_attributes=SLOW)
+    storages = api.get('/v1/storages').json['storages']
+    for s in storages:
+        if s['id'] != busy['id']:
+            api.wait_idle(s['id'])
+    resp = api.post('/v1/storages/sync')
+    assert resp.status_int == 202
+    started = {j['storage_id'] for j in resp.json['jobs']}
+    assert busy['id'] not in started
+    assert started == {s['id'] for s in storages} - {busy['id']}
+    for job in resp.json['jobs']:
+        assert api.wait_job(job['storage_id'], job['id'])['state'] == \
+            'succeeded'
+
+
+def test_jobs_list_and_errors(api):
+    storage = _register(api, '192.0.2.24')
+    api.wait_idle(storage['id'])
+    api.post('/v1/storages/%s/sync' % storage['id'])
+    api.wait_idle(storage['id'])
+    body = api.get('/v1/storages/%s/jobs' % storage['id']).json
+    assert body['total'] == 2
+    assert [j['trigger'] for j in body['jobs']] == ['manual', 'register']
+    page = api.get('/v1/storages/%s/jobs?limit=1&marker=%s'
+                   % (storage['id'], body['jobs'][0]['id'])).json
+    assert [j['id'] for j in page['jobs']] == [body['jobs'][1]['id']]
+    only = api.get('/v1/storages/%s/jobs?trigger=register'
+                   % storage['id']).json
+    assert only['total'] == 1
+    assert api.get('/v1/storages/%s/jobs?bogus=1'
+                   % storage['id']).status_int == 400
+    assert api.get('/v1/storages/nope/jobs').json['error_code'] == \
+        'StorageNotFound'
+    resp = api.get('/v1/storages/%s/jobs/nope' % storage['id'])
+    assert resp.status_int == 404
+    assert resp.json['error_code'] == 'SyncJobNotFound'
+    other = _register(api, '192.0.2.25')
+    resp = api.get('/v1/storages/%s/jobs/%s'
+                   % (other['id'], body['jobs'][0]['id']))
+    assert resp.status_int == 404
+    assert resp.json['error_code'] == 'SyncJobNotFound'
+
+
+def test_failed_sync_is_recorded_in_the_job(api):
+    storage = _register(api, '192.0.2.26',
+                        extra_attributes={'fail_on': 'list_volumes'})
+    job = api.wait_job(storage['id'], _last_job(api, storage['id'])['id'])
+    assert job['state'] == 'failed'
+    assert job['error']
+    assert api.get('/v1/storages/%s' % storage['id']).json[
+        'sync_status'] == 'SYNCED'
+
+
+# -- capabilities ---------------------------------------------------------
+
+def test_capabilities(api):
+    storage = _register(api, '192.0.2.30')
+    resp = api.get('/v1/storages/%s/capabilities' % storage['id'])
+    assert resp.status_int == 200
+    body = resp.json
+    assert body['metadata'] == {'vendor': 'fake_vendor',
+                                'model': 'fake_model'}
+    assert body['spec']['resource_metrics']
+    assert body['resources']['volume'] == 'supported'
+
+
+def test_capabilities_of_unknown_storage_is_404(api):
+    resp = api.get('/v1/storages/nope/capabilities')
+    assert resp.status_int == 404
+    assert resp.json['error_code'] == 'StorageNotFound'
+
+
+# -- access info ------------------------------------------------------------
+
+def test_show_access_info_hides_the_password(api):
+    storage = _register(api, '192.0.2.40', storage_name='arr',
+                        extra_attributes={'zone': 'a'})
+    resp = _no_secret(api.get('/v1/storages/%s/access-info'
+                              % storage['id']))
+    assert resp.status_int == 200
+    info = resp.json
+    assert info['storage_id'] == storage['id']
+    assert info['vendor'] == 'fake_storage'
+    assert info['model'] == 'fake_driver'
+    assert info['storage_name'] == 'arr'
+    assert info['rest'] == {'host': '192.0.2.40', 'port': 8443,
+                            'username': 'admin'}
+    assert info['ssh'] is None
+    assert info['extra_attributes'] == {'zone': 'a'}
+    assert set(info) == {'storage_id', 'storage_name', 'vendor', 'model',
+                         'rest', 'ssh', 'cli', 'smis', 'extra_attributes',
+                         'created_at', 'updated_at'}
+
+
+def test_access_info_of_unknown_storage_is_404(api):
+    resp = api.get('/v1/storages/nope/access-info')
+    assert resp.status_int == 404
+    assert resp.json['error_code'] == 'AccessInfoNotFound'
+
+
+def test_update_access_info(api):
+    storage = _register(api, '192.0.2.41')
+    twin = _register(api, '192.0.2.42')
+    resp = _no_secret(api.put(
+        '/v1/storages/%s/access-info' % storage['id'],
+        {'rest': {'host': '192.0.2.41', 'port': 8443, 'username': 'root',
+                  'password': NEW_PASSWORD}}))
+    assert resp.status_int == 200, resp.text
+    assert resp.json['rest']['username'] == 'root'
+    row = db.get('access_info', storage['id'])
+    assert cryptor.decode(row['rest']['password']) == NEW_PASSWORD
+    # Only the storage in the path changes, never a look-alike.
+    twin_row = db.get('access_info', twin['id'])
+    assert twin_row['rest']['username'] == 'admin'
+    assert cryptor.decode(twin_row['rest']['password']) == PASSWORD
+
+
+def test_update_keeps_the_stored_password_when_none_is_given(api):
+    storage = _register(api, '192.0.2.43')
+    resp = api.put('/v1/storages/%s/access-info' % storage['id'], {
+        'ssh': {'host': '192.0.2.43', 'port': 22, 'username': 'u'}})
+    assert resp.status_int == 200, resp.text
+    # A section the storage did not have is added.
+    assert resp.json['ssh'] == {'host': '192.0.2.43', 'port': 22,
+                                'username': 'u'}
+    row = db.get('access_info', storage['id'])
+    assert cryptor.decode(row['rest']['password']) == PASSWORD
+
+
+def test_update_reaching_another_device_is_400(api):
+    storage = make_storage('elsewhere', serial='NOT-THE-FAKE-SERIAL')
+    db.create('access_info', {
+        'storage_id': storage['id'], 'vendor': 'fake_storage',
+        'model': 'fake_driver',
+        'rest': {'host': '192.0.2.44', 'port': 8443, 'username': 'a',
+                 'password': cryptor.encode(PASSWORD)}})
+    resp = api.put('/v1/storages/%s/access-info' % storage['id'], {
+        'rest': {'host': '192.0.2.45', 'port': 8443, 'username': 'a',
+                 'password': NEW_PASSWORD}})
+    assert resp.status_int == 400
+    assert resp.json['error_code'] == 'StorageSerialNumberMismatch'
+    _no_secret(resp)
+    row = db.get('access_info', storage['id'])
+    assert row['rest']['host'] == '192.0.2.44'
+
+
+@pytest.fixture(scope='module')
+def registered(api):
+    return _register(api, '192.0.2.46')
+
+
+@pytest.mark.parametrize('body', [
+    {}, {'vendor': 'x', 'rest': _body('h')['rest']},
+    {'rest': {'host': 'h', 'port': 1}}, {'rest': _body('h;x')['rest']}])
+def test_invalid_access_info_update_is_400(api, registered, body):
+    resp = _no_secret(api.put('/v1/storages/%s/access-info'
+                              % registered['id'], body))
+    assert resp.status_int == 400
+    assert resp.json['error_code'] == 'InvalidInput'
+
+
+def test_access_info_update_without_body_is_400(api, registered):
+    resp = api.put('/v1/storages/%s/access-info' % registered['id'])
+    assert resp.status_int == 400
+    assert resp.json['error_code'] == 'MalformedRequestBody'
+
+
+def test_update_access_info_of_unknown_storage_is_404(api):
+    resp = api.put('/v1/storages/nope/access-info',
+                   {'rest': _body('h')['rest']})
+    assert resp.status_int == 404
+    assert resp.json['error_code'] == 'AccessInfoNotFound'
+
+
+def test_all_access_infos(api):
+    resp = _no_secret(api.get('/v1/access-infos'))
+    assert resp.status_int == 200
+    infos = resp.json['access_infos']
+    assert len(infos) == len(db.list_rows('access_info'))
+    for info in infos:
+        for name in ('rest', 'ssh', 'cli', 'smis'):
+            assert 'password' not in (info[name] or {})
+
+
+# -- delete -------------------------------------------------------------------
+
+def test_delete_removes_the_storage_and_its_rows(api):
+    storage = _register(api, '192.0.2.50')
+    api.wait_idle(storage['id'])
+    sid = storage['id']
+    assert api.get('/v1/volumes?storage_id=%s' % sid).json['total'] == 12
+    resp = api.delete('/v1/storages/%s' % sid)
+    assert resp.status_int == 202
+    assert resp.body == b''
+    assert api.get('/v1/storages/%s' % sid).status_int == 404
+    assert api.get('/v1/volumes?storage_id=%s' % sid).json['total'] == 0
+    assert api.get('/v1/storages/%s/access-info' % sid).status_int == 404
+    assert api.delete('/v1/storages/%s' % sid).status_int == 404
+
+
+def test_delete_during_sync_leaves_nothing_behind(api):
+    storage = _register(api, '192.0.2.51', extra_attributes=SLOW)
+    sid = storage['id']
+    assert api.delete('/v1/storages/%s' % sid).status_int == 202
+    api.wait_task_idle()
+    for kind in ('volumes', 'storage-pools', 'ports', 'disks'):
+        assert api.get('/v1/%s?storage_id=%s' % (kind, sid)).json[
+            'total'] == 0
+    assert db.list_rows('sync_job', filters={'storage_id': sid}) == []
+
+
+def test_the_same_backend_can_be_registered_again_after_delete(api):
+    storage = _register(api, '192.0.2.52')
+    api.wait_idle(storage['id'])
+    assert api.delete('/v1/storages/%s' % storage['id']).status_int == 202
+    assert api.post('/v1/storages', _body('192.0.2.52')).status_int == 201
+
+
+def test_unknown_routes_and_methods_are_json_404(api):
+    for method, path in (('GET', '/'), ('GET', '/v2/storages'),
+                         ('PUT', '/v1/storages'),
+                         ('PATCH', '/v1/storages/x'),
+                         ('DELETE', '/v1/volumes/x'),
+                         ('GET', '/v1/storages/x/nothing')):
+        resp = api.request(method, path)
+        assert resp.status_int == 404
+        assert resp.json['error_code'] == 'NotFound'
+
+
+def test_extensions(api):
+    assert api.get('/v1/extensions').json == {'extensions': []}
+    resp = api.get('/v1/extensions/anything')
+    assert resp.status_int == 404
+    assert resp.json['error_code'] == 'NotFound'
