@@ -56,7 +56,7 @@ def test_sync_storage_runs_the_job(task_node):
         lambda: jobs.get_job(job['id'])['state'] in
         ('succeeded', 'failed', 'cancelled') and jobs.get_job(job['id']),
         30, what='sync job finished')
-    assert done['state'] == 'succeeded', (done.get('error'), done.get('progress'))
+    assert done['state'] == 'succeeded', done.get('error')
     assert db_api.count('volume', {'storage_id': storage_id}) > 0
 
 
