@@ -79,12 +79,8 @@ def _call(timeout, func, *args):
 
 def _describe_error(err):
     text = ''.join(traceback.format_exception_only(type(err), err)).strip()
-    frames = traceback.extract_tb(err.__traceback__) \
-        if err.__traceback__ is not None else []
-    if frames:
-        last = frames[-1]
-        text += ' at %s:%s in %s()' % (last.filename, last.lineno, last.name)
-    return text
+    where = doctor.error_location(err)
+    return text + (' at %s' % where if where else '')
 
 
 def encrypt_access_info(access_info):

@@ -42,6 +42,7 @@ IMPORT_ERROR = 'import-error'
 INVALID = 'invalid'
 DUPLICATE = 'duplicate'
 HIDDEN = 'hidden'
+STALE_CACHE = 'stale-cache'
 
 RESTART_HINT = (
     "A running delfin-api / delfin-task / delfin-alert process reads the "
@@ -124,6 +125,24 @@ class _Metadata(object):
         return None
 
 
+def stevedore_cache_dir():
+    """Where stevedore keeps its entry point cache files."""
+    try:
+        from stevedore import _cache
+        return _cache._get_cache_dir()
+    except (ImportError, AttributeError):
+        return os.path.expanduser(os.path.join('~', '.cache',
+                                               'python-entrypoints'))
+
+
+def _stale_cache_text(what):
+    # stevedore keys its cache on modification times stored as 32-bit
+    # floats (about two minutes of resolution), so metadata rewritten
+    # shortly after it was cached can go unnoticed.
+    return ('%s: stevedore\'s entry point cache is stale; delete the files '
+            'in %s' % (what, stevedore_cache_dir()))
+
+
 def stevedore_entry_points():
     """The driver entry points exactly as stevedore lists them."""
     probe = stevedore.ExtensionManager.make_test_instance(
@@ -131,15 +150,23 @@ def stevedore_entry_points():
     return list(probe.list_entry_points())
 
 
-def _error_text(err):
-    lines = traceback.format_exception_only(type(err), err)
-    text = ''.join(lines).strip()
+def error_location(err):
+    """``file:line`` where `err` was raised, skipping the import machinery
+    (which says nothing about the driver); None if nothing is left."""
     tb = err.__traceback__
-    frames = traceback.extract_tb(tb) if tb is not None else []
-    if frames:
-        last = frames[-1]
-        text += ' (%s:%s)' % (last.filename, last.lineno)
-    return text
+    frames = [f for f in (traceback.extract_tb(tb) if tb is not None else [])
+              if not f.filename.startswith('<')
+              and os.sep + 'importlib' + os.sep not in f.filename
+              and os.path.dirname(f.filename) != os.path.dirname(__file__)]
+    if not frames:
+        return None
+    return '%s:%s' % (frames[-1].filename, frames[-1].lineno)
+
+
+def _error_text(err):
+    text = ''.join(traceback.format_exception_only(type(err), err)).strip()
+    where = error_location(err)
+    return text + (' (%s)' % where if where else '')
 
 
 def _inspect_target(entry, ep):
@@ -293,20 +320,24 @@ def list_drivers(path=None):
         names[ep.name] = names.get(ep.name, 0) + 1
         entry = DriverEntry(ep.name, ep.value)
         dist = meta.find(ep.name, ep.value)
-        if dist is not None:
-            entry.distribution = _dist_name(dist)
-            entry.version = dist.version
-            entry.metadata_path = _metadata_path(dist)
-            entry.problems.extend(_record_problems(dist))
-            mine = _driver_entry_points(dist)
-            for other in meta.copies.get(_normalize(entry.distribution),
-                                         [])[1:]:
-                if _driver_entry_points(other) != mine:
-                    entry.problems.append(
-                        'another copy of the metadata of %s (version %s) at '
-                        '%s declares other drivers and is ignored'
-                        % (entry.distribution, other.version,
-                           _metadata_path(other)))
+        if dist is None:
+            entry.status = STALE_CACHE
+            entry.error = _stale_cache_text(
+                'listed by stevedore but not by the installed metadata')
+            entries.append(entry)
+            continue
+        entry.distribution = _dist_name(dist)
+        entry.version = dist.version
+        entry.metadata_path = _metadata_path(dist)
+        entry.problems.extend(_record_problems(dist))
+        mine = _driver_entry_points(dist)
+        for other in meta.copies.get(_normalize(entry.distribution), [])[1:]:
+            if _driver_entry_points(other) != mine:
+                entry.problems.append(
+                    'another copy of the metadata of %s (version %s) at %s '
+                    'declares other drivers and is ignored'
+                    % (entry.distribution, other.version,
+                       _metadata_path(other)))
         _inspect_target(entry, ep)
         entries.append(entry)
     for entry in entries:
@@ -317,7 +348,14 @@ def list_drivers(path=None):
                                                   entry.name))
     shown = {(e.name, e.value) for e in entries}
     for dist, ep, visible in meta.records:
-        if visible or (ep.name, ep.value) in shown:
+        if (ep.name, ep.value) in shown:
+            continue
+        if visible:
+            shown.add((ep.name, ep.value))
+            entries.append(DriverEntry(
+                ep.name, ep.value, _dist_name(dist), dist.version,
+                _metadata_path(dist), STALE_CACHE, _stale_cache_text(
+                    'installed but missing from what stevedore lists')))
             continue
         entries.append(DriverEntry(
             ep.name, ep.value, _dist_name(dist), dist.version,
@@ -366,19 +404,13 @@ def diagnose(vendor, model, path=None):
                            % (name, entry.distribution, entry.version,
                               entry.metadata_path, entry.error))
         elif entry.status != OK:
-            reasons.append('"%s" (%s, from %s %s): %s' % (
-                name, entry.value, entry.distribution, entry.version,
-                entry.error))
+            origin = (', from %s %s' % (entry.distribution, entry.version)
+                      if entry.distribution else '')
+            reasons.append('"%s" (%s%s): %s' % (name, entry.value, origin,
+                                                entry.error))
         for problem in entry.problems:
             reasons.append('%s: %s' % (entry.distribution, problem))
     reasons.extend(_undeclared_in_metadata(name, path))
-    fresh = {ep.name for ep in importlib.metadata.entry_points(
-        group=NAMESPACE)}
-    cached = {ep.name for ep in stevedore_entry_points()}
-    if name in fresh and name not in cached:
-        reasons.append('the installed metadata has "%s" but stevedore\'s '
-                       'entry point cache does not: delete the cache folder '
-                       '(~/.cache/python-entrypoints)' % name)
     found = len(active) == 1 and active[0].status == OK
     if found:
         try:

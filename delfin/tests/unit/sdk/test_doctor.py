@@ -147,3 +147,25 @@ def test_editable_project_that_moved(tmp_path):
     with on_sys_path(tmp_path):
         flash, = by_name(doctor.list_drivers(), 'acme flash')
     assert any('no longer exists' in p for p in flash.problems)
+
+
+def test_stale_entry_point_cache(tmp_path):
+    # A process that listed the entry points keeps that list; the
+    # metadata rewritten afterwards (a reinstall) is not seen by stevedore.
+    dist_info = make_distribution(str(tmp_path), 'acme-drivers', '3.1',
+                                  {'acme flash': GOOD})
+    with on_sys_path(tmp_path):
+        assert by_name(doctor.list_drivers(), 'acme flash')[0].status == \
+            doctor.OK
+        with open(dist_info + '/entry_points.txt', 'w') as f:
+            f.write('[delfin.storage.drivers]\nacme flash2 = %s\n' % GOOD)
+        entries = doctor.list_drivers()
+        diagnosis = doctor.diagnose('acme', 'flash2')
+    old, = by_name(entries, 'acme flash')
+    new, = by_name(entries, 'acme flash2')
+    assert old.status == new.status == doctor.STALE_CACHE
+    assert 'listed by stevedore but not by the installed metadata' in \
+        old.error
+    assert new.version == '3.1'
+    assert not diagnosis.found
+    assert any('entry point cache is stale' in r for r in diagnosis.reasons)
