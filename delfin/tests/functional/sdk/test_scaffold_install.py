@@ -1,7 +1,8 @@
 """From nothing to a passing conformance report, with real processes:
-``delfin-driver new``, ``pip install -e``, ``delfin-driver check``,
-``delfin-driver list``, the new package's own tests, and the diagnosis
-once the package is uninstalled again.
+``delfin-driver new``, ``pip install -e``, ``delfin-driver check`` on the
+shipped recordings, ``delfin-driver list``, the new package's own tests,
+recording the answers of a live (HTTPS) backend and replaying them, and
+the diagnosis once the package is uninstalled again.
 
 The package is installed into the running virtualenv without network
 (``--no-deps --no-build-isolation``) and always uninstalled at the end.
@@ -13,8 +14,12 @@ import sys
 import uuid
 
 import pytest
+import yaml
+
+from delfin.tests.functional.sdk.recorded_backend import RecordedBackend
 
 TIMEOUT = 180
+PASSWORD = 'change-me'
 
 
 def _tool():
@@ -84,6 +89,8 @@ def test_scaffold_install_check_list(tmp_path, builders):
 
         _run([sys.executable, '-m', 'pytest', '-q', '-p',
               'no:cacheprovider', 'tests'], str(folder))
+
+        _record_then_replay(folder, vendor, model, tmp_path)
     finally:
         _run(pip + ['uninstall', '-y', '-q', dist], str(tmp_path),
              check=False)
@@ -91,3 +98,37 @@ def test_scaffold_install_check_list(tmp_path, builders):
                 str(tmp_path), check=False)
     assert gone.returncode == 1
     assert 'no entry point named "%s %s"' % (vendor, model) in gone.stdout
+
+
+def _check(folder, vendor, model, access_info, report_dir):
+    return _run(_tool() + [
+        'check', '--vendor', vendor, '--model', model,
+        '--access-info', str(access_info), '--traps', 'samples/traps.yaml',
+        '--allow-clear', '--report-dir', report_dir], str(folder))
+
+
+def _record_then_replay(folder, vendor, model, tmp_path):
+    package = folder.name.replace('-', '_')
+    fixtures = folder / package / 'fixtures'
+    recorded = tmp_path / 'recorded'
+    with RecordedBackend(str(fixtures), str(tmp_path), PASSWORD) as backend:
+        live = tmp_path / 'live.yaml'
+        live.write_text(yaml.safe_dump({
+            'rest': {'host': '127.0.0.1', 'port': backend.port,
+                     'username': 'monitor', 'password': PASSWORD},
+            'extra_attributes': {'record': str(recorded)}}))
+        done = _check(folder, vendor, model, live, 'reports-live')
+        assert 'result: PASSED (0 violation(s)' in done.stdout
+        assert ('POST', '/api/v1/alerts/5001/clear') in backend.requests
+        token = backend.token
+    assert sorted(os.listdir(recorded)) == sorted(os.listdir(fixtures))
+    for name in os.listdir(recorded):
+        text = (recorded / name).read_text()
+        assert token not in text and PASSWORD not in text, name
+    replayed = tmp_path / 'replayed.yaml'
+    replayed.write_text(yaml.safe_dump({
+        'rest': {'host': '192.0.2.10', 'username': 'monitor',
+                 'password': PASSWORD},
+        'extra_attributes': {'replay': str(recorded)}}))
+    done = _check(folder, vendor, model, replayed, 'reports-replayed')
+    assert 'result: PASSED (0 violation(s)' in done.stdout
