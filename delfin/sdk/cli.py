@@ -147,8 +147,8 @@ def _print_summary(report):
         counts = ', '.join('%s=%s' % kv for kv in item.counts.items())
         errors = len([v for v in item.violations if v.severity == 'error'])
         extra = ('%d violation(s)' % errors) if errors else (item.note or '')
-        print('%-*s  %-11s %12s  %-30s %s' % (width, item.name, item.status,
-                                            duration, counts, extra))
+        print('%-*s  %-11s %12s  %-30s %s' % (
+            width, item.name, item.status, duration, counts, extra))
     summary = report.summary()
     print('result: %s (%d violation(s), %d warning(s))' % (
         summary['result'].upper(), summary['violations'],

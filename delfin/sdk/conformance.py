@@ -301,10 +301,11 @@ class _Run(object):
                 result.note = ('not in SUPPORTED_RESOURCES' if declared
                                is not None else 'not implemented')
                 continue
-            func = getattr(self.driver, method)
+            # Bound now: a call that times out keeps running in its thread
+            # while the loop moves on.
             value, err, result.duration_ms = _call(
-                self.timeout, lambda ctx: self._materialize(func(ctx), kinds),
-                self.context())
+                self.timeout, self._list_kinds, getattr(self.driver, method),
+                kinds, self.context())
             if isinstance(err, NotImplementedError):
                 if declared is not None:
                     result.add([validation.Violation(
@@ -331,6 +332,9 @@ class _Run(object):
                 result.add(validation.check_resources(
                     kind, items, path, self.storage_id))
             result.settle()
+
+    def _list_kinds(self, lister, kinds, context):
+        return self._materialize(lister(context), kinds)
 
     @staticmethod
     def _materialize(value, kinds):

@@ -83,8 +83,8 @@ def test_scaffold_install_check_list(tmp_path, builders):
         assert statuses['list_masking_views'] == 'unsupported'
 
         listing = _run(_tool() + ['list'], str(tmp_path)).stdout
-        line = [l for l in listing.splitlines()
-                if l.startswith('"%s %s"' % (vendor, model))]
+        line = [row for row in listing.splitlines()
+                if row.startswith('"%s %s"' % (vendor, model))]
         assert line and '%s 0.1.0' % dist in line[0] and ' ok ' in line[0]
 
         _run([sys.executable, '-m', 'pytest', '-q', '-p',

@@ -16,7 +16,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
 def test_list_shows_every_driver_with_its_distribution(sample_dist, capsys):
     assert cli.main(['list']) == cli.EXIT_OK
     out = capsys.readouterr().out
-    line = [l for l in out.splitlines() if l.startswith('"sdktest good"')][0]
+    line = [row for row in out.splitlines()
+            if row.startswith('"sdktest good"')][0]
     assert 'sdk-sample-drivers 2.5' in line and ' ok ' in line
     assert '"fake_storage fake_driver"' in out
 

@@ -14,11 +14,12 @@ def _report():
                              counts={'storage': 1})
     bad = rpt.InterfaceResult('list_ports', duration_ms=2.0,
                               counts={'port': 3})
-    bad.add([validation.Violation('list_ports[2].type', validation.ENUM,
-                                  "'FC|x' is not one of fc"),
-              validation.Violation('list_ports[*].native_parent_id',
-                                   validation.REFERENCE, 'not verified',
-                                   validation.WARNING)])
+    bad.add([
+        validation.Violation('list_ports[2].type', validation.ENUM,
+                             "'FC|x' is not one of fc"),
+        validation.Violation('list_ports[*].native_parent_id',
+                             validation.REFERENCE, 'not verified',
+                             validation.WARNING)])
     unsupported = rpt.InterfaceResult('list_disks', status=rpt.UNSUPPORTED,
                                       note='not implemented')
     report.interfaces = [ok.settle(), bad.settle(), unsupported.settle()]
