@@ -29,6 +29,12 @@ from delfin.resources import registry
 LOG = logging.getLogger(__name__)
 
 
+# Keys kept in the items of each kind.
+_ALLOWED_KEYS = {k.name: frozenset(k.field_names) | (
+    frozenset() if k is registry.STORAGE else {'storage_id'})
+    for k in registry.ALL_KINDS}
+
+
 def _kind(kind):
     return registry.by_name(kind) if isinstance(kind, str) else kind
 
@@ -256,16 +262,19 @@ class API(object):
             raise self._not_supported(driver, kind, err or 'not implemented')
 
     def _normalise(self, driver, kind, item, storage_id):
-        fields = kind.field_names
-        out = {}
-        for key, value in item.items():
-            if key in fields:
-                out[key] = value
-            elif key != 'storage_id' and self._logged.first(
-                    ('key', type(driver), kind.name, key)):
-                LOG.warning("Driver %s returned %s with unknown key '%s'; "
-                            "it is ignored", type(driver).__qualname__,
-                            kind.name, key)
+        allowed = _ALLOWED_KEYS[kind.name]
+        if item.keys() <= allowed:
+            out = dict(item)
+        else:
+            out = {}
+            for key, value in item.items():
+                if key in allowed:
+                    out[key] = value
+                elif self._logged.first(('key', type(driver), kind.name,
+                                         key)):
+                    LOG.warning("Driver %s returned %s with unknown key "
+                                "'%s'; it is ignored",
+                                type(driver).__qualname__, kind.name, key)
         if storage_id is not None:
             out['storage_id'] = storage_id
         return out

@@ -42,7 +42,7 @@ class DelfinStyleDriver(driver.StorageDriver):
                 'status': constants.StorageStatus.NORMAL,
                 'serial_number': 'SN-%s' % self.host,
                 'total_capacity': 100, 'used_capacity': 40,
-                'free_capacity': 60}
+                'free_capacity': 60, 'storage_id': self.storage_id}
 
     def list_storage_pools(self, context):
         self._seen(context)

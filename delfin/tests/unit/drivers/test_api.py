@@ -170,6 +170,8 @@ def test_storage_kind_gives_one_item(facade, sample_entry_points):
     items = list(facade.list_resources(None, storage_id, 'storage'))
     assert len(items) == 1
     assert items[0]['serial_number'] == 'SN-192.0.2.1'
+    # The storages table has no storage_id column.
+    assert 'storage_id' not in items[0]
 
 
 def test_unsupported_kind_is_reported_without_calling_the_driver(
