@@ -24,6 +24,7 @@ from oslo_config import cfg
 
 from delfin import exception
 from delfin.db import api as db
+from delfin.db import engine as db_engine
 
 CONF = cfg.CONF
 
@@ -180,7 +181,19 @@ def parse(query, table, allowed_filters, fixed=None, ignored=(),
 
 
 def list_page(name, params, conn=None):
-    """(rows, total) of the repository table ``name`` for ``params``."""
-    return db.list_rows(name, filters=params.filters, sort=params.sort,
+    """(rows, total) of the repository table ``name`` for ``params``.
+
+    Counting is the costly part of a page on a large table; when the first
+    page holds every matching row its length is the total, and the count is
+    skipped.  Rows and count come from one transaction.
+    """
+    if conn is None:
+        with db_engine.reader() as conn:
+            return list_page(name, params, conn=conn)
+    rows = db.list_rows(name, filters=params.filters, sort=params.sort,
                         limit=params.limit, offset=params.offset,
-                        marker=params.marker, with_total=True, conn=conn)
+                        marker=params.marker, conn=conn)
+    if params.marker is None and params.offset == 0 and \
+            len(rows) < params.limit:
+        return rows, len(rows)
+    return rows, db.count(name, filters=params.filters, conn=conn)

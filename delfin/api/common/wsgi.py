@@ -30,6 +30,8 @@ LOG = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = 'application/json'
 REQUEST_ID_HEADER = 'x-compute-request-id'
+# Delfin's datetime format (naive UTC); rendered with isoformat, which
+# gives the same text with a zero-padded year.
 DATETIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
 
 
@@ -79,7 +81,10 @@ def new_request_id():
 
 def _json_default(value):
     if isinstance(value, datetime.datetime):
-        return value.strftime(DATETIME_FORMAT)
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc).replace(
+                tzinfo=None)
+        return value.isoformat(timespec='microseconds')
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):

@@ -76,7 +76,7 @@ class InventoryController(wsgi.Controller):
     def __init__(self, kind):
         self.kind = kind
         self.table = schema.TABLES[kind.name]
-        self.keys = views.kind_keys(kind)
+        self.project = views.kind_projection(kind, self.table.c.keys())
         self.members = members_of(kind)
         unknown = [f for f in kind.filters if f not in self.table.c]
         if unknown:
@@ -91,7 +91,8 @@ class InventoryController(wsgi.Controller):
         return build
 
     def _views(self, rows):
-        result = [views.project(row, self.keys) for row in rows]
+        project = self.project
+        result = [project(row) for row in rows]
         if self.members is not None:
             self.members.attach(result, rows)
         return result

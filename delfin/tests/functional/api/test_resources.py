@@ -31,8 +31,8 @@ def data(api):
 
 
 def _fill(conn):
-    def add(name, **values):
-        return db.create(name, values, conn=conn)
+    def add(kind_name, **values):
+        return db.create(kind_name, values, conn=conn)
 
     a = make_storage('a', conn=conn)
     b = make_storage('b', conn=conn)
@@ -181,6 +181,18 @@ def test_bad_paging_is_400(api, data, query):
     assert resp.json['error_code'] == 'InvalidInput'
 
 
+def test_total_of_later_pages_counts_every_row(api, data):
+    a = data['a']['id']
+    first = api.get('/v1/volumes?storage_id=%s&limit=20' % a).json
+    assert first['total'] == 25
+    last = api.get('/v1/volumes?storage_id=%s&limit=20&marker=%s'
+                   % (a, first['volumes'][-1]['id'])).json
+    assert len(last['volumes']) == 5
+    assert last['total'] == 25
+    assert api.get('/v1/volumes?storage_id=%s&offset=24'
+                   % a).json['total'] == 25
+
+
 def test_limit_zero_gives_only_the_total(api, data):
     assert api.get('/v1/volumes?limit=0').json == {'volumes': [],
                                                     'total': 30}
@@ -277,7 +289,7 @@ def test_group_members_cost_one_query_per_page(api, data):
     with _count_queries() as few:
         api.get('/v1/storages/%s/storage-host-groups?limit=1' % a)
     with _count_queries() as many:
-        api.get('/v1/storages/%s/storage-host-groups' % a)
+        api.get('/v1/storages/%s/storage-host-groups?limit=2' % a)
     assert len(few) == len(many)
     relation = registry.by_name('storage_host_grp_host_rel').table
     assert sum(relation in s for s in many) == 1
