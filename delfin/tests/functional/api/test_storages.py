@@ -87,6 +87,11 @@ def test_register_syncs_every_kind(api):
     assert groups['total'] == 2
     shown = api.get('/v1/storages/%s' % sid).json
     assert shown['sync_status'] == 'SYNCED'
+    volume = shown['freshness']['volume']
+    assert volume['item_count'] == 12
+    assert volume['last_error'] is None
+    assert volume['last_success_at'] and volume['last_duration'] >= 0
+    assert volume['last_job_id'] == job['id']
 
 
 def test_register_response_says_syncing_while_the_first_sync_runs(api):
@@ -309,8 +314,14 @@ def test_failed_sync_is_recorded_in_the_job(api):
     job = api.wait_job(storage['id'], _last_job(api, storage['id'])['id'])
     assert job['state'] == 'failed'
     assert job['error']
-    assert api.get('/v1/storages/%s' % storage['id']).json[
-        'sync_status'] == 'SYNCED'
+    shown = api.get('/v1/storages/%s' % storage['id']).json
+    assert shown['sync_status'] == 'SYNCED'
+    assert shown['freshness']['volume']['last_error']
+    assert shown['freshness']['volume']['last_success_at'] is None
+    assert shown['freshness']['storage_pool']['last_error'] is None
+    listed = api.get('/v1/storages?serial_number=%s'
+                     % shown['serial_number']).json['storages'][0]
+    assert listed['freshness'] == shown['freshness']
 
 
 # -- capabilities ---------------------------------------------------------
