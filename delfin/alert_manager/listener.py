@@ -86,6 +86,8 @@ _READ_TIMEOUT = 0.2
 # the reader thread take the socket promptly while the decoder is busy.
 _WORKER_SWITCH_INTERVAL = 0.0005
 _START_TIMEOUT = 60.0
+# How long a stop waits, past the drain deadline, for a handler call.
+_STOP_GRACE = 10.0
 # Python < 3.12 does not name this Linux socket option.
 _SO_RCVBUFFORCE_LINUX = 33
 # A decoder failure is logged at most this often (a flood must not flood
@@ -417,11 +419,18 @@ class _Worker(object):
 class TrapListener(object):
     """UDP SNMP trap listener component.
 
-    ``handler(traps)`` is called with a non-empty list of `decoder.Trap`;
-    it runs in one thread of the creating process, and while it runs
-    further traps wait (first in the workers' queues, then in the kernel),
-    so it should take about as long per trap as the arrival rate allows.
-    Exceptions from it are logged and counted, never fatal.
+    ``handler(traps)`` is called with a non-empty list of at most
+    ``batch_size`` `decoder.Trap`; it runs in one thread of the creating
+    process, and while it runs further traps wait (in the workers' queues,
+    then in the kernel), so it must keep up with the arrival rate on
+    average.  Exceptions from it are logged and counted, never fatal.
+
+    ``credentials`` is a `decoder.Credentials`.  ``host`` is an IPv4 or
+    IPv6 literal (brackets allowed) or a name; ``port`` 0 picks a free port
+    (see `port`).  ``processes``: worker processes (0: threads in this
+    process).  ``rcvbuf``: socket receive buffer asked for, in bytes.
+    ``queue_size``/``queue_bytes``: bounds of each worker's queue.
+    ``drain_timeout``: default bound of a graceful `stop`.
     """
 
     def __init__(self, handler, credentials, host='0.0.0.0', port=162,
@@ -452,7 +461,9 @@ class TrapListener(object):
         self._restarts = 0
         self._wire = None
         self._threads = []
+        self._deadline = None
         self._handled = 0
+        self._abandoned = 0
         self._handler_errors = 0
         self._latency_counts = [0] * (len(LATENCY_BUCKETS) + 1)
         self._latency_sum = 0.0
@@ -545,25 +556,32 @@ class TrapListener(object):
     def stop(self, timeout=None):
         """Stop receiving, hand every queued trap to the handler, clean up.
 
-        ``timeout`` (default: the drain timeout) bounds the drain.
+        ``timeout`` (default: the drain timeout) bounds the drain: traps
+        not handed over by then are counted as abandoned.  A handler call
+        in progress at the deadline is waited for a little longer.
         """
         with self._lock:
             if not self._started or self._stopping:
                 return
             self._stopping = True
         drain = self._drain_timeout if timeout is None else timeout
+        self._deadline = time.monotonic() + drain
         if self._wire is not None:
             self._wire.request_stop(drain)
-            self._wire.reader.join(drain + 5)
         else:
-            for worker in self._workers:
+            for worker in list(self._workers):
                 self._send_control(worker, ('stop', drain))
         for thread in self._threads:
-            thread.join(drain + 10)
-        self._kill_workers()
+            thread.join(max(self._deadline - time.monotonic(), 0)
+                        + _STOP_GRACE)
+        busy = [t.name for t in self._threads if t.is_alive()]
+        if busy:
+            LOG.warning('Trap listener threads %s still busy (in the '
+                        'handler?) after the drain timeout', busy)
+        self._kill_workers(close=not busy)
         LOG.info('SNMP trap listener on port %s stopped', self._port)
 
-    def _kill_workers(self):
+    def _kill_workers(self, close=True):
         for worker in self._workers:
             worker.process.join(5)
             if worker.process.is_alive():
@@ -571,8 +589,9 @@ class TrapListener(object):
                             worker.process.pid)
                 worker.process.kill()
                 worker.process.join(5)
-            worker.data_conn.close()
-            worker.control_conn.close()
+            if close:
+                worker.data_conn.close()
+                worker.control_conn.close()
 
     def _send_control(self, worker, message):
         with self._lock:
@@ -627,26 +646,60 @@ class TrapListener(object):
         self._handled += len(traps)
 
     def _dispatch(self):
-        """Parent thread: receive batches from workers, call the handler."""
+        """Parent thread: receive batches from workers, call the handler.
+
+        Batches waiting from several workers (or several small ones from one
+        worker) are merged up to ``batch_size`` traps per handler call, so a
+        handler that falls behind gets fuller batches.
+        """
+        limit = self._options['batch_size']
+        timeout = _READ_TIMEOUT
+        traps, stamps = [], []
         while True:
             live = {w.data_conn: w for w in self._workers if not w.done}
             if not live:
+                break
+            try:
+                ready = connection.wait(list(live), timeout=timeout)
+            except OSError:
+                break
+            for conn in ready:
+                self._receive(live[conn], traps, stamps)
+            if ready and len(traps) < limit:
+                # Take whatever else is already waiting before handing over.
+                timeout = 0
+                continue
+            timeout = _READ_TIMEOUT
+            if traps:
+                self._hand_over(traps, stamps)
+                traps, stamps = [], []
+        if traps:
+            self._hand_over(traps, stamps)
+
+    def _receive(self, worker, traps, stamps):
+        try:
+            message = _unpack(worker.data_conn.recv_bytes())
+        except (EOFError, OSError):
+            self._worker_lost(worker)
+            return
+        kind = message[0]
+        if kind == 'traps':
+            traps.extend(message[1])
+            stamps.extend(message[2])
+        elif kind == 'done':
+            worker.done = True
+        elif kind == 'error':
+            LOG.error('Trap worker %s failed: %s', worker.process.pid,
+                      message[1])
+
+    def _hand_over(self, traps, stamps):
+        limit = self._options['batch_size']
+        for start in range(0, len(traps), limit):
+            if self._stopping and time.monotonic() > self._deadline:
+                self._abandoned += len(traps) - start
                 return
-            for conn in connection.wait(list(live), timeout=_READ_TIMEOUT):
-                worker = live[conn]
-                try:
-                    message = _unpack(conn.recv_bytes())
-                except (EOFError, OSError):
-                    self._worker_lost(worker)
-                    continue
-                kind = message[0]
-                if kind == 'traps':
-                    self._deliver(message[1], message[2])
-                elif kind == 'done':
-                    worker.done = True
-                elif kind == 'error':
-                    LOG.error('Trap worker %s failed: %s',
-                              worker.process.pid, message[1])
+            self._deliver(traps[start:start + limit],
+                          stamps[start:start + limit])
 
     def _worker_lost(self, worker):
         worker.done = True
@@ -721,7 +774,7 @@ class TrapListener(object):
             'queue_depth': max(depth, 0),
             'queue_capacity': self._options['queue_size'],
             'in_flight': max(totals[_ACCEPTED] - handled, 0),
-            'abandoned': totals[_ABANDONED],
+            'abandoned': totals[_ABANDONED] + self._abandoned,
             'handler_errors': self._handler_errors,
             'latency_seconds': {'count': running, 'sum': self._latency_sum,
                                 'max': self._latency_max,
