@@ -93,7 +93,8 @@ def _sortable(table, key):
 
 
 def parse_sort(table, sort=None, sort_key=None, sort_dir=None):
-    """[(column, direction), ...] from ``sort`` or ``sort_key``/``sort_dir``."""
+    """[(column, direction), ...] from ``sort`` or the legacy pair
+    ``sort_key``/``sort_dir``."""
     if sort is not None and (sort_key is not None or sort_dir is not None):
         raise exception.InvalidInput(
             "The 'sort_key' and 'sort_dir' parameters cannot be used with "

@@ -70,8 +70,8 @@ def _failure(req, exc):
     if isinstance(exc, exception.DelfinException):
         if exc.code >= 500:
             LOG.error("%s %s failed: %s", req.method, req.path,
-                           exc.error_code)
+                      exc.error_code)
     elif not isinstance(exc, TypeError):
         LOG.exception("Unexpected error serving %s %s",
-                           req.method, req.path)
+                      req.method, req.path)
     return wsgi.fault(exc)

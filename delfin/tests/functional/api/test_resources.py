@@ -133,8 +133,8 @@ def test_filters(api, data):
     assert {v['status'] for v in body['volumes']} == {'error'}
     body = api.get('/v1/volumes?native_volume_id=v3').json
     assert body['total'] == 2
-    assert api.get('/v1/volumes?name=nothing').json == {'volumes': [],
-                                                         'total': 0}
+    assert api.get('/v1/volumes?name=nothing').json == {
+        'volumes': [], 'total': 0}
     body = api.get('/v1/volumes?status=error&status=available'
                    '&storage_id=%s' % a).json
     assert body['total'] == 25
@@ -163,8 +163,8 @@ def test_sort_and_offset(api, data):
     a = data['a']['id']
     body = api.get('/v1/volumes?storage_id=%s&sort=name:asc&limit=3'
                    '&offset=2' % a).json
-    assert [v['name'] for v in body['volumes']] == ['vol-02', 'vol-03',
-                                                   'vol-04']
+    assert [v['name'] for v in body['volumes']] == [
+        'vol-02', 'vol-03', 'vol-04']
     assert body['total'] == 25
     body = api.get('/v1/volumes?storage_id=%s&sort_key=total_capacity'
                    '&sort_dir=desc&limit=2' % a).json
@@ -194,8 +194,8 @@ def test_total_of_later_pages_counts_every_row(api, data):
 
 
 def test_limit_zero_gives_only_the_total(api, data):
-    assert api.get('/v1/volumes?limit=0').json == {'volumes': [],
-                                                    'total': 30}
+    assert api.get('/v1/volumes?limit=0').json == {
+        'volumes': [], 'total': 30}
 
 
 def test_limit_is_capped_by_api_max_limit(api, data):

@@ -148,8 +148,8 @@ def test_body_of_other_content_type_is_400_when_required(app):
 
 
 def test_optional_body(app):
-    assert _call(app, '/v1/things/a', 'PUT').json == {'id': 'a',
-                                                       'body': None}
+    assert _call(app, '/v1/things/a', 'PUT').json == {
+        'id': 'a', 'body': None}
     assert _call(app, '/v1/things/a', 'PUT', {'x': 1}).json == {
         'id': 'a', 'body': {'x': 1}}
 
