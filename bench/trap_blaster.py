@@ -285,14 +285,16 @@ class Snmptrapd(object):
             conf.write('authCommunity log %s\n%s\nauthUser log %s\n'
                        'format1 T\\n\nformat2 T\\n\n'
                        % (COMMUNITY, user_line, USER))
-        self.process = subprocess.Popen(
-            [self.binary, '-f', '-n', '-Lf', self.log, '-C', '-c', config,
-             '-M', '/dev/null', '-m', '', '--persistentDir=' + self.dir,
-             'udp:127.0.0.1:%d' % self.port],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Logged to stdout: with -Lf, snmptrapd holds v1 traps in a buffer.
+        with open(self.log, 'w') as out:
+            self.process = subprocess.Popen(
+                [self.binary, '-f', '-n', '-Lo', '-C', '-c', config,
+                 '-M', '/dev/null', '-m', '', '--persistentDir=' + self.dir,
+                 'udp:127.0.0.1:%d' % self.port],
+                stdout=out, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
         while time.time() < deadline:
-            if os.path.exists(self.log) and os.path.getsize(self.log):
+            if os.path.getsize(self.log):
                 break
             time.sleep(0.05)
 

@@ -154,6 +154,11 @@ async def _send_v3(engine_id, user, port, varbinds):
         engine.close_dispatcher()
 
 
+def send_v3_trap(engine_id, user, port, varbinds=()):
+    """Send one v3 trap from pysnmp to 127.0.0.1:``port``."""
+    asyncio.run(_send_v3(engine_id, user, port, list(varbinds)))
+
+
 def v3_messages(engine_id, users, varbinds=()):
     """One v3 notification per `usm.UsmUser`, as pysnmp puts it on the wire.
 
@@ -165,8 +170,7 @@ def v3_messages(engine_id, users, varbinds=()):
         sink.settimeout(5)
         datagrams = []
         for user in users:
-            asyncio.run(_send_v3(engine_id, user, sink.getsockname()[1],
-                                 list(varbinds)))
+            send_v3_trap(engine_id, user, sink.getsockname()[1], varbinds)
             datagrams.append(sink.recvfrom(65535)[0])
         return datagrams
 
