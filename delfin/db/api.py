@@ -163,8 +163,8 @@ def _after_marker(t, keys, marker_row, dialect=None):
     values = [_marker_value(t.table.c[key], marker_row) for key, _ in keys]
     directions = {direction for _, direction in keys}
     plain = all(e is t.table.c[k] for e, (k, _) in zip(exprs, keys))
-    if plain and len(directions) == 1 and dialect in ('sqlite',
-                                                       'postgresql'):
+    same_direction = len(directions) == 1
+    if plain and same_direction and dialect in ('sqlite', 'postgresql'):
         # A row-value comparison is one index range on these backends.
         left, right = sa.tuple_(*exprs), sa.tuple_(*values)
         return left > right if ASC in directions else left < right
@@ -226,8 +226,8 @@ def list_rows(name, filters=None, sort=None, limit=None, offset=0,
                 t.table.c[t.key] == marker)).first()
             if mrow is None:
                 raise t.not_found(marker)
-            stmt = stmt.where(_after_marker(t, keys, mrow._mapping,
-                                             c.dialect.name))
+            stmt = stmt.where(_after_marker(
+                t, keys, mrow._mapping, c.dialect.name))
         order = []
         for key, direction in keys:
             expr = _sort_expr(t.table.c[key])

@@ -219,7 +219,7 @@ def test_joining_a_transaction(database, make_storage):
     storage = make_storage()
     with pytest.raises(RuntimeError):
         with db_engine.writer() as conn:
-            _row = db_api.create('volume', {
+            db_api.create('volume', {
                 'storage_id': storage['id'], 'native_volume_id': 'v'},
                 conn=conn)
             assert db_api.count('volume', conn=conn) == 1

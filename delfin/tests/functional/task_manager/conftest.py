@@ -1,2 +1,2 @@
-"""Database fixtures for the task manager tests (see delfin.tests.fixtures.db)."""
+"""Database fixtures of the task manager tests (delfin.tests.fixtures.db)."""
 from delfin.tests.fixtures.db import *  # noqa: F401,F403
