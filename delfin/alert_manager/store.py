@@ -27,6 +27,7 @@ an executemany INSERT, an executemany UPDATE, and for recoveries one SELECT
 of the open faults they may clear.  Nothing is read per trap.
 """
 import collections
+import datetime
 import hashlib
 import random
 import threading
@@ -156,6 +157,7 @@ class SaveResult(object):
         self.cleared = 0
         self.reopened = 0
         self.dropped = 0
+        self.known = 0
         self.changes = []
 
     def __repr__(self):
@@ -167,19 +169,22 @@ class SaveResult(object):
 class _Group(object):
     """Occurrences of one fingerprint within a batch."""
     __slots__ = ('storage_id', 'fingerprint', 'row', 'count', 'first',
-                 'last', 'source')
+                 'last', 'source', 'times')
 
-    def __init__(self, storage_id, fp, row, source):
+    def __init__(self, storage_id, fp, row, source, keep_times=False):
         self.storage_id = storage_id
         self.fingerprint = fp
         self.row = row
         self.count = 1
         self.first = self.last = row['occur_time']
         self.source = source
+        self.times = [self.first] if keep_times else None
 
     def add(self, row):
         self.count += 1
         t = row['occur_time']
+        if self.times is not None:
+            self.times.append(t)
         if t < self.first:
             self.first = t
         if t >= self.last:
@@ -192,7 +197,7 @@ class AlertStore(object):
     """Batched, de-duplicating writes of alerts; thread-safe.
 
     ``save`` is the write path of the trap pipeline and the poller;
-    ``clear`` and ``close_missing`` serve the API and the reconciliation.
+    ``clear`` and ``clear_ids`` serve the API and the reconciliation.
     Every method returns the changed rows (with the storage attributes
     given in the input, when any) so the caller can hand them to the
     exporters.
@@ -207,12 +212,15 @@ class AlertStore(object):
     # -- the batch write path ---------------------------------------------
 
     def save(self, alerts, source=constants.AlertSourceType.TRAP,
-             report=True):
+             report=True, only_newer=False):
         """Store ``alerts`` (dicts with ``storage_id`` and model fields).
 
         Returns a `SaveResult`; alerts of storages that no longer exist are
         dropped and counted in ``dropped``.  ``report=False`` skips the
-        list of changed rows (nobody exports them).
+        list of changed rows (nobody exports them).  With ``only_newer``
+        (a poll, which lists what the storage still holds) an occurrence
+        counts only if it is newer than the stored alert's last one;
+        the others are already known (counted in ``known``).
         """
         result = SaveResult(report)
         if not alerts:
@@ -227,7 +235,8 @@ class AlertStore(object):
             group = groups.get(key)
             if group is None:
                 groups[key] = _Group(storage_id, fp, row,
-                                     alert.get('source') or source)
+                                     alert.get('source') or source,
+                                     only_newer)
             else:
                 group.add(row)
             if storage_id not in attrs:
@@ -293,6 +302,13 @@ class AlertStore(object):
                     result.changes.append(self._change(values, NEW, attrs))
                 continue
             row_id, state, first, last, count, old_source = old
+            if group.times is not None:
+                # Only occurrences after the stored ones are news.
+                fresh = [t for t in group.times if t > (last or 0)]
+                result.known += group.count - len(fresh)
+                if not fresh:
+                    continue
+                group.count = len(fresh)
             result.repeated += group.count
             newer = group.last >= (last or 0)
             reopen = not recovery and state == cleared and newer
@@ -426,26 +442,23 @@ class AlertStore(object):
                  TABLE.c.state == constants.AlertState.OPEN)
         return self._clear_where(where, storage)
 
-    def close_missing(self, storage_id, keep_ids, begin_time=None,
-                      end_time=None, storage=None):
-        """Clear open alerts of a storage that are not in ``keep_ids``.
+    def clear_ids(self, storage_id, ids, storage=None):
+        """Mark the alerts ``ids`` of a storage cleared (those still open).
 
-        Only alerts whose ``occur_time`` lies in [begin_time, end_time]
-        (each bound optional) are considered, so a poll of a time window
-        leaves alerts outside the window alone.
+        Returns the changed rows (decorated with ``storage`` attributes).
         """
-        where = [TABLE.c.storage_id == storage_id,
+        ids = list(ids)
+        if not ids:
+            return []
+        changes = []
+        for i in range(0, len(ids), _CHUNK):
+            changes += self._clear_where(
+                (TABLE.c.storage_id == storage_id,
                  TABLE.c.state == constants.AlertState.OPEN,
-                 TABLE.c.category != constants.Category.RECOVERY]
-        if begin_time is not None:
-            where.append(TABLE.c.occur_time >= begin_time)
-        if end_time is not None:
-            where.append(TABLE.c.occur_time <= end_time)
-        keep = set(keep_ids)
-        return self._clear_where(tuple(where), storage,
-                                 skip=lambda r: r['id'] in keep)
+                 TABLE.c.id.in_(ids[i:i + _CHUNK])), storage)
+        return changes
 
-    def _clear_where(self, where, storage, skip=None):
+    def _clear_where(self, where, storage):
         attrs = {}
         if storage:
             attrs[storage['id']] = _storage_attrs(storage)
@@ -453,8 +466,6 @@ class AlertStore(object):
             now = db_api.utcnow()
             rows = [dict(r._mapping) for r in conn.execute(
                 sa.select(TABLE).where(*where))]
-            if skip is not None:
-                rows = [r for r in rows if not skip(r)]
             if not rows:
                 return []
             conn.execute(_UPDATE_CLEAR,
@@ -568,3 +579,133 @@ def _executemany(conn, stmt, rows):
 
 
 _TIME_COLUMNS = frozenset(('created_at', 'updated_at', 'cleared_at', 'now'))
+
+
+def open_alerts_pages(page_size=500):
+    """Open alerts (not recoveries) with their storage's attributes, in
+    pages of ``page_size`` rows: what an exporter re-sends."""
+    storages = schema.storages
+    columns = [TABLE,
+               storages.c.name.label('storage_name'), storages.c.vendor,
+               storages.c.model, storages.c.serial_number]
+    marker = None
+    while True:
+        stmt = sa.select(*columns).join(
+            storages, storages.c.id == TABLE.c.storage_id).where(
+            TABLE.c.state == constants.AlertState.OPEN,
+            TABLE.c.category != constants.Category.RECOVERY)
+        if marker is not None:
+            stmt = stmt.where(TABLE.c.id > marker)
+        stmt = stmt.order_by(TABLE.c.id).limit(page_size)
+        with db_engine.reader() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(stmt)]
+        if not rows:
+            return
+        yield rows
+        if len(rows) < page_size:
+            return
+        marker = rows[-1]['id']
+
+
+def _null_stand_in(column):
+    """What NULL counts as when ordering and paging on ``column``."""
+    try:
+        pytype = column.type.python_type
+    except NotImplementedError:
+        return ''
+    if pytype is int:
+        return 0
+    if pytype is datetime.datetime:
+        return datetime.datetime(1, 1, 1)
+    return ''
+
+
+def _ordered(column):
+    if column.nullable:
+        return sa.func.coalesce(column, _null_stand_in(column))
+    return column
+
+
+def query(filters=None, begin_time=None, end_time=None, sort=None,
+          limit=None, offset=0, marker=None, with_total=False):
+    """Stored alerts, each with its storage's attributes.
+
+    ``filters`` maps columns to a value or a list of values; ``begin_time``
+    and ``end_time`` (ms, inclusive) bound ``occur_time``; ``sort`` is a
+    list of (column, 'asc'|'desc') (default: occur_time descending), the
+    id always closes it; ``marker`` is the id of the last alert of the
+    previous page.  Returns the rows, or (rows, total) with ``with_total``
+    (total counts every alert matching the filters and time bounds).
+
+    :raises AlertNotFound: unknown marker.
+    """
+    where = []
+    for name, value in (filters or {}).items():
+        column = TABLE.c[name]
+        if isinstance(value, (list, tuple, set)):
+            where.append(column.in_(list(value)))
+        else:
+            where.append(column == value)
+    if begin_time is not None:
+        where.append(TABLE.c.occur_time >= begin_time)
+    if end_time is not None:
+        where.append(TABLE.c.occur_time <= end_time)
+    keys = list(sort or [('occur_time', 'desc')])
+    if 'id' not in [k for k, _ in keys]:
+        keys.append(('id', keys[0][1]))
+    storages = schema.storages
+    with db_engine.reader() as conn:
+        stmt = sa.select(TABLE).where(*where)
+        if marker is not None:
+            mark = conn.execute(sa.select(TABLE).where(
+                TABLE.c.id == marker)).first()
+            if mark is None:
+                from delfin import exception
+                raise exception.AlertNotFound(marker)
+            stmt = stmt.where(_after(keys, mark._mapping))
+        order = []
+        for name, direction in keys:
+            expr = _ordered(TABLE.c[name])
+            order.append(expr.asc() if direction == 'asc' else expr.desc())
+        stmt = stmt.order_by(*order)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        if offset:
+            stmt = stmt.offset(offset)
+        rows = [dict(r._mapping) for r in conn.execute(stmt)]
+        ids = list({r['storage_id'] for r in rows})
+        attrs = {}
+        if ids:
+            for r in conn.execute(sa.select(
+                    storages.c.id, storages.c.name, storages.c.vendor,
+                    storages.c.model, storages.c.serial_number).where(
+                    storages.c.id.in_(ids))):
+                attrs[r[0]] = {'storage_name': r[1], 'vendor': r[2],
+                               'model': r[3], 'serial_number': r[4]}
+        for row in rows:
+            row.update(attrs.get(row['storage_id'], {}))
+        if not with_total:
+            return rows
+        total = conn.execute(sa.select(sa.func.count()).select_from(
+            TABLE).where(*where)).scalar_one()
+        return rows, total
+
+
+def _after(keys, mark):
+    """Rows strictly after ``mark`` in the order of ``keys``."""
+    alternatives = []
+    for i, (name, direction) in enumerate(keys):
+        same = [_ordered(TABLE.c[prev]) == _mark_value(TABLE.c[prev], mark)
+                for prev, _ in keys[:i]]
+        expr = _ordered(TABLE.c[name])
+        value = _mark_value(TABLE.c[name], mark)
+        same.append(expr > value if direction == 'asc' else expr < value)
+        alternatives.append(sa.and_(*same))
+    return sa.or_(*alternatives)
+
+
+def _mark_value(column, mark):
+    value = mark[column.name]
+    if value is None and column.nullable:
+        return _null_stand_in(column)
+    return value

@@ -10,9 +10,12 @@ Paths are those of Delfin's v1 API; sync jobs are additions.
 """
 from delfin.api.common import wsgi
 from delfin.api.v1 import access_info
+from delfin.api.v1 import alerts
 from delfin.api.v1 import extensions
 from delfin.api.v1 import jobs
+from delfin.api.v1 import metrics
 from delfin.api.v1 import resources
+from delfin.api.v1 import snmp_config
 from delfin.api.v1 import storages
 
 Route = wsgi.Route
@@ -23,3 +26,6 @@ ROUTES += access_info.ROUTES
 ROUTES += jobs.ROUTES
 ROUTES += resources.routes()
 ROUTES += extensions.ROUTES
+ROUTES += snmp_config.ROUTES
+ROUTES += alerts.ROUTES
+ROUTES += metrics.ROUTES

@@ -161,16 +161,53 @@ def test_clear_by_sequence_number(database, make_storage, store):
     assert store.clear(s['id'], 'seq-1-%d' % T0) == []
 
 
-def test_close_missing_respects_the_window(database, make_storage, store):
+def test_clear_ids_clears_only_open_alerts_of_the_storage(
+        database, make_storage, store):
+    s1, s2 = make_storage(), make_storage()
+    store.save([fault(s1, 1), fault(s1, 2), fault(s2, 1)])
+    ids = [r['id'] for r in rows()]
+    changes = store.clear_ids(s1['id'], ids, storage=s1)
+    assert sorted(c['alert_name'] for c in changes) == ['Disk 1 failed',
+                                                        'Disk 2 failed']
+    assert {r['state'] for r in rows(s1)} == {'cleared'}
+    assert rows(s2)[0]['state'] == 'open'
+    assert store.clear_ids(s1['id'], ids) == []
+
+
+def test_only_newer_counts_only_new_occurrences(database, make_storage,
+                                                store):
     s = make_storage()
-    store.save([fault(s, 1, t=T0), fault(s, 2, t=T0 + 10000),
-                fault(s, 3, t=T0 + 20000)])
-    keep = rows(s, alert_name='Disk 2 failed')[0]['id']
-    changes = store.close_missing(s['id'], [keep], begin_time=T0 + 5000)
-    assert [c['alert_name'] for c in changes] == ['Disk 3 failed']
-    states = {r['alert_name']: r['state'] for r in rows(s)}
-    assert states == {'Disk 1 failed': 'open', 'Disk 2 failed': 'open',
-                      'Disk 3 failed': 'cleared'}
+    store.save([fault(s, 1, t=T0)])
+    result = store.save([fault(s, 1, t=T0), fault(s, 2, t=T0)],
+                        only_newer=True)
+    assert (result.new, result.known, result.repeated) == (1, 1, 0)
+    assert rows(s, alert_name='Disk 1 failed')[0]['occurrence_count'] == 1
+    result = store.save([fault(s, 1, t=T0), fault(s, 1, t=T0 + 9)],
+                        only_newer=True)
+    assert (result.known, result.repeated) == (1, 1)
+    row = rows(s, alert_name='Disk 1 failed')[0]
+    assert (row['occurrence_count'], row['last_occur_time']) == (2, T0 + 9)
+
+
+def test_query_filters_window_sort_and_marker(database, make_storage,
+                                              store):
+    s1, s2 = make_storage(), make_storage()
+    store.save([fault(s1, n, t=T0 + n * 1000) for n in range(5)] +
+               [fault(s2, 9, t=T0 + 2500, severity='Critical')])
+    rows_, total = alert_store.query(
+        filters={'storage_id': s1['id']}, begin_time=T0 + 1000,
+        end_time=T0 + 3000, with_total=True)
+    assert total == 3
+    assert [r['occur_time'] for r in rows_] == [T0 + 3000, T0 + 2000,
+                                                T0 + 1000]
+    assert rows_[0]['storage_name'] == s1['name']
+    page1 = alert_store.query(sort=[('occur_time', 'asc')], limit=2)
+    page2 = alert_store.query(sort=[('occur_time', 'asc')], limit=2,
+                              marker=page1[-1]['id'])
+    assert [r['occur_time'] for r in page1 + page2] == [
+        T0, T0 + 1000, T0 + 2000, T0 + 2500]
+    assert [r['severity'] for r in alert_store.query(
+        filters={'severity': ['Critical']})] == ['Critical']
 
 
 def test_alerts_of_a_deleted_storage_are_dropped(database, make_storage,

@@ -1,0 +1,25 @@
+"""``GET /metrics``: the service's Prometheus metrics.
+
+The text exposition format of prometheus_client's default registry: the
+metrics of this process (trap listener, alert store, exporters, and what
+other parts of the service register there).  See
+`delfin.alert_manager.metrics` for the alert pipeline's metrics.
+"""
+import webob
+
+from delfin.alert_manager import metrics
+from delfin.api.common import wsgi
+
+
+class MetricsController(wsgi.Controller):
+
+    def show(self, req):
+        body, content_type = metrics.exposition()
+        resp = webob.Response(status=200, body=body)
+        resp.headers['Content-Type'] = content_type
+        return resp
+
+
+ROUTES = [
+    wsgi.Route('GET', '/metrics', MetricsController, 'show', name='metrics'),
+]
