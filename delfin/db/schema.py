@@ -97,8 +97,10 @@ storages = sa.Table(
               nullable=False, default=False),
     sa.Column('deleted_at', DateTime, nullable=True),
     *_timestamps(),
-    sa.Index(None, 'serial_number'),
     sa.Index(None, 'created_at', 'id'),
+    # List filters, each in the default order (see _inventory_table).
+    *[sa.Index('ix_storages_%s' % f, f, 'created_at', 'id')
+      for f in resources.STORAGE.filters if f != 'id'],
 )
 
 

@@ -40,7 +40,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_storages'))
     )
     op.create_index(op.f('ix_storages_created_at_id'), 'storages', ['created_at', 'id'], unique=False)
-    op.create_index(op.f('ix_storages_serial_number'), 'storages', ['serial_number'], unique=False)
+    op.create_index('ix_storages_model', 'storages', ['model', 'created_at', 'id'], unique=False)
+    op.create_index('ix_storages_name', 'storages', ['name', 'created_at', 'id'], unique=False)
+    op.create_index('ix_storages_serial_number', 'storages', ['serial_number', 'created_at', 'id'], unique=False)
+    op.create_index('ix_storages_status', 'storages', ['status', 'created_at', 'id'], unique=False)
+    op.create_index('ix_storages_vendor', 'storages', ['vendor', 'created_at', 'id'], unique=False)
     op.create_table('access_info',
     sa.Column('storage_id', sa.String(length=36), nullable=False),
     sa.Column('storage_name', sa.String(length=255), nullable=True),
