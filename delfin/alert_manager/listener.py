@@ -86,6 +86,8 @@ _READ_TIMEOUT = 0.2
 # the reader thread take the socket promptly while the decoder is busy.
 _WORKER_SWITCH_INTERVAL = 0.0005
 _START_TIMEOUT = 60.0
+# How long the decoder waits for more datagrams after the first of a batch.
+_LINGER = 0.002
 # How long a stop waits, past the drain deadline, for a handler call.
 _STOP_GRACE = 10.0
 # Python < 3.12 does not name this Linux socket option.
@@ -239,6 +241,10 @@ class _Wire(object):
             except queue.Empty:
                 continue
             batch = [item]
+            if not self.stopping and item is not _END:
+                # Let a trickle become a batch: every batch costs thread
+                # wake-ups here and in the handler's process.
+                time.sleep(_LINGER)
             try:
                 while len(batch) < batch_size:
                     batch.append(get(block=False))
@@ -681,6 +687,11 @@ class TrapListener(object):
             message = _unpack(worker.data_conn.recv_bytes())
         except (EOFError, OSError):
             self._worker_lost(worker)
+            return
+        except Exception:
+            # Whatever a worker sends must not end the dispatch thread.
+            LOG.exception('Unreadable message from trap worker %s',
+                          worker.process.pid)
             return
         kind = message[0]
         if kind == 'traps':

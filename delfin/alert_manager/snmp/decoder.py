@@ -314,36 +314,39 @@ def _v3_trap(data, msg, host, port, credentials, engine_times, received_at):
         raise TrapRejected(Reason.AUTH_FAILED, 'unknown user or engine id')
     security = msg.flags & (ber.FLAG_AUTH | ber.FLAG_PRIV)
     matched = None
-    failure = TrapRejected(Reason.UNKNOWN_SOURCE, host)
+    failure = None
     for user, hosts, _ in candidates:
         if hosts is not None and host not in hosts:
             continue
         if user.flags != security:
-            failure = TrapRejected(Reason.AUTH_FAILED,
-                                   'security level differs from the user')
+            failure = (Reason.AUTH_FAILED,
+                       'security level differs from the user')
             continue
         keys = user.keys(msg.engine_id)
         if security:
             try:
                 usm.authenticate(user, keys, msg, data)
             except usm.AuthenticationError as exc:
-                failure = TrapRejected(Reason.AUTH_FAILED, str(exc))
+                failure = (Reason.AUTH_FAILED, str(exc))
                 continue
         matched = (user, keys)
         break
     if matched is None:
-        raise failure
+        raise TrapRejected(*(failure or (Reason.UNKNOWN_SOURCE, host)))
     user, keys = matched
     if (security and engine_times is not None
             and credentials.check_time_window
             and not engine_times.accept(msg.engine_id, msg.engine_boots,
                                         msg.engine_time)):
         raise TrapRejected(Reason.AUTH_FAILED, 'not in time window')
-    # Every entry that admits this host with the same secrets shares the
-    # trap (several storages can sit behind one managing host).
-    owners = tuple(owner for other, hosts, owner in candidates
-                   if (hosts is None or host in hosts)
-                   and (other is user or other.same_secrets(user)))
+    if len(candidates) == 1:
+        owners = (candidates[0][2],)
+    else:
+        # Every entry that admits this host with the same secrets shares
+        # the trap (several storages can sit behind one managing host).
+        owners = tuple(owner for other, hosts, owner in candidates
+                       if (hosts is None or host in hosts)
+                       and (other is user or other.same_secrets(user)))
 
     if msg.encrypted:
         try:

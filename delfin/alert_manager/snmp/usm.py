@@ -164,6 +164,8 @@ class UsmUser:
     engine_id: bytes = None
     _keys: dict = field(default_factory=dict, init=False, repr=False,
                         compare=False)
+    # The msgFlags security bits this user's messages carry.
+    flags: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         auth, priv = self.auth_protocol, self.priv_protocol
@@ -182,6 +184,9 @@ class UsmUser:
                                  % MIN_PASSWORD_LENGTH)
         if self.engine_id is not None:
             object.__setattr__(self, 'engine_id', bytes(self.engine_id))
+        # Read for every message: computed once.
+        object.__setattr__(self, 'flags', (
+            (ber.FLAG_AUTH if auth else 0) | (ber.FLAG_PRIV if priv else 0)))
 
     @property
     def security_level(self):
@@ -190,12 +195,6 @@ class UsmUser:
         if self.auth_protocol:
             return SecurityLevel.AUTHNOPRIV
         return SecurityLevel.NOAUTHNOPRIV
-
-    @property
-    def flags(self):
-        """The msgFlags security bits this user's messages carry."""
-        return ((ber.FLAG_AUTH if self.auth_protocol else 0)
-                | (ber.FLAG_PRIV if self.priv_protocol else 0))
 
     def same_secrets(self, other):
         """Whether ``other`` authenticates and decrypts as this user does."""
