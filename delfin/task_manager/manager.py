@@ -31,17 +31,8 @@ def _remove_storage(context, storage_id):
     driver_api.API().remove_storage(context, storage_id)
 
 
-class NotAvailable(Exception):
-    """The work asked for is not part of this installation."""
-
-
 def _sync_alerts(context, storage_id, query_para):
-    try:
-        from delfin.alert_manager import poller
-    except ImportError as e:
-        raise NotAvailable("Alert polling is not available in this "
-                           "installation (delfin.alert_manager.poller: %s)"
-                           % e)
+    from delfin.alert_manager import poller
     poller.sync_alerts(context, storage_id, query_para)
 
 
@@ -109,8 +100,6 @@ class TaskManager(object):
         LOG.debug("Running %s%r", what, args)
         try:
             fn(context, *args)
-        except NotAvailable as e:
-            LOG.error("Task %s%r not run: %s", what, args, e)
         except Exception:
             # A cast has nobody to report to; the work records its own
             # outcome where it can, the log keeps the rest.

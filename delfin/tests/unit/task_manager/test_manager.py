@@ -3,8 +3,6 @@ work it dispatches."""
 import threading
 import time
 
-import pytest
-
 from delfin import context
 from delfin.task_manager import manager
 
@@ -68,16 +66,3 @@ def test_a_failing_task_does_not_stop_the_others(caplog):
     tm.stop(5)
     assert done == [1]
     assert 'backend exploded' in caplog.text
-
-
-def test_alert_sync_without_poller_reports_a_clear_error(caplog):
-    try:
-        from delfin.alert_manager import poller  # noqa: F401
-        pytest.skip('the alert poller is installed')
-    except ImportError:
-        pass
-    tm = manager.TaskManager(workers=1)
-    tm.start()
-    tm.sync_storage_alerts(context.get_admin_context(), 's1', None)
-    tm.stop(5)
-    assert 'Alert polling is not available' in caplog.text

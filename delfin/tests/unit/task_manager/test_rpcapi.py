@@ -60,6 +60,18 @@ def test_sync_storage_runs_the_job(task_node):
     assert db_api.count('volume', {'storage_id': storage_id}) > 0
 
 
+def test_alert_sync_stores_the_backend_alerts(task_node):
+    from delfin.alert_manager import store  # noqa: F401  (the alert table)
+    storage_id = _register()
+    rpcapi.TaskAPI().sync_storage_alerts(context.get_admin_context(),
+                                         storage_id, None)
+    count = conftest.wait_for(
+        lambda: db_api.count('alert', {'storage_id': storage_id}), 30,
+        what='alerts stored')
+    # [fake_driver] fake_alert_range defaults to exactly 4 alerts.
+    assert count == 4
+
+
 def test_casts_use_the_configured_topic(task_node):
     assert rpcapi.TaskAPI().topic == 'delfin-task'
     assert task_node.topic == 'delfin-task'
