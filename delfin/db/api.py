@@ -237,7 +237,9 @@ def list_rows(name, filters=None, sort=None, limit=None, offset=0,
             stmt = stmt.limit(limit)
         if offset:
             stmt = stmt.offset(offset)
-        rows = [dict(r._mapping) for r in c.execute(stmt)]
+        result = c.execute(stmt)
+        names = list(result.keys())
+        rows = [dict(zip(names, r)) for r in result.all()]
         if not with_total:
             return rows
         total = c.execute(sa.select(sa.func.count()).select_from(
