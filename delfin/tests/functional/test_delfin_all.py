@@ -3,6 +3,7 @@ the README's walkthrough does, then stopped with SIGTERM."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from delfin.tests import conftest
 
 VOLUMES = 50
 PASSWORD = 'pw-e2e-7Hq2'
+COMMUNITY = 'community-e2e-4Kd'
 
 
 def _command():
@@ -47,6 +49,7 @@ class Http(object):
 @pytest.fixture
 def delfin_all(tmp_path):
     port = conftest.free_port()
+    trap_port = conftest.free_port(socket.SOCK_DGRAM)
     conf = tmp_path / 'delfin.conf'
     conf.write_text('\n'.join([
         '[DEFAULT]',
@@ -54,7 +57,7 @@ def delfin_all(tmp_path):
         'delfin_listen = 127.0.0.1',
         'delfin_listen_port = %d' % port,
         'trap_receiver_address = 127.0.0.1',
-        'trap_receiver_port = %d' % conftest.free_port(),
+        'trap_receiver_port = %d' % trap_port,
         'transport_url = fake://',
         '[fake_driver]',
         'fake_volume_range = %d-%d' % (VOLUMES, VOLUMES),
@@ -78,7 +81,7 @@ def delfin_all(tmp_path):
 
     try:
         conftest.wait_for(up, 90, 0.2, what='delfin-all listening')
-        yield proc, http, log
+        yield proc, http, log, trap_port
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -95,7 +98,8 @@ def _wait_synced(http, storage_id):
 
 
 def test_walkthrough_then_clean_shutdown(delfin_all):
-    proc, http, log = delfin_all
+    snmptrap = conftest.require_program('snmptrap')
+    proc, http, log, trap_port = delfin_all
 
     # Register the fake storage; the answer never shows the password.
     status, storage, text = http('POST', '/v1/storages', {
@@ -161,6 +165,38 @@ def test_walkthrough_then_clean_shutdown(delfin_all):
                               % storage_id)
     assert status == 200, text
 
+    # Alerts: the SNMP source of the storage, a poll of the backend, and a
+    # real trap through the listener.
+    status, source, text = http('PUT', '/v1/storages/%s/snmp-config'
+                                % storage_id, {
+                                    'version': 'snmpv2c',
+                                    'community_string': COMMUNITY,
+                                    'host': '127.0.0.1'})
+    assert status == 200, text
+    assert COMMUNITY not in text
+    status, _, text = http('POST', '/v1/storages/%s/alerts/sync'
+                           % storage_id, {})
+    assert status == 200, text
+
+    def alerts(source):
+        s, body, _ = http('GET', '/v1/storages/%s/alerts' % storage_id)
+        assert s == 200
+        return [a for a in body['alerts'] if a['source'] == source]
+    polled = conftest.wait_for(lambda: alerts('poll'), 60, 0.2,
+                               what='polled alerts')
+    assert all(a['storage_id'] == storage_id for a in polled)
+
+    def send_trap():
+        subprocess.run([snmptrap, '-v', '2c', '-c', COMMUNITY,
+                        '127.0.0.1:%d' % trap_port, '',
+                        '1.3.6.1.4.1.99999.0.7',
+                        '1.3.6.1.2.1.1.5.0', 's', 'end-to-end trap'],
+                       check=True, timeout=30)
+        return alerts('trap')
+    # The listener learns new alert sources within a few seconds.
+    trapped = conftest.wait_for(send_trap, 60, 1.0, what='trap alert')
+    assert trapped[0]['storage_id'] == storage_id
+
     # Delete: the storage and its inventory are gone.
     status, _, text = http('DELETE', '/v1/storages/%s' % storage_id)
     assert status == 202, text
@@ -179,3 +215,4 @@ def test_walkthrough_then_clean_shutdown(delfin_all):
     assert time.monotonic() - started < 30
     assert 'delfin-all stopped' in output
     assert PASSWORD not in output
+    assert COMMUNITY not in output
