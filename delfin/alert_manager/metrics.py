@@ -20,7 +20,8 @@ The rest are ordinary metrics updated as things happen:
 storing), ``delfin_snmp_traps_ignored_total{reason}`` (traps a driver did
 not turn into an alert: ``not_alert``, ``incomplete``),
 ``delfin_alerts_stored_total{result}`` (``new``, ``repeated``,
-``cleared``, ``reopened``), and per exporter
+``cleared``, ``reopened``), ``delfin_alert_polls_total{result}`` (``ok``,
+``failed``: reconciliations with a storage's alert list), and per exporter
 ``delfin_alert_exporter_sent_total``, ``_failures_total`` (failed
 attempts), ``_dropped_total`` and ``_queue_depth``.
 """
@@ -41,6 +42,9 @@ TRAPS_IGNORED = prometheus_client.Counter(
 ALERTS_STORED = prometheus_client.Counter(
     'delfin_alerts_stored',
     'Alert occurrences written to the alert store, by result.', ['result'])
+POLLS = prometheus_client.Counter(
+    'delfin_alert_polls',
+    'Alert polls of storages (reconciliations), by result.', ['result'])
 EXPORTER_SENT = prometheus_client.Counter(
     'delfin_alert_exporter_sent', 'Alerts delivered by an exporter.',
     ['exporter'])

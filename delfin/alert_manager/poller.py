@@ -20,6 +20,7 @@ Changes go to the alert exporters of the process.
 """
 from oslo_log import log as logging
 
+from delfin.alert_manager import metrics
 from delfin.alert_manager import store as alert_store
 from delfin.common import constants
 from delfin.db import api as db_api
@@ -63,6 +64,18 @@ def sync_alerts(context, storage_id, query_para=None, driver=None,
         return None
     driver = driver or driver_api.API()
     store = store or alert_store.AlertStore()
+    try:
+        summary = _reconcile(context, storage, query_para, driver, store)
+    except Exception:
+        metrics.POLLS.labels('failed').inc()
+        raise
+    metrics.POLLS.labels('ok').inc()
+    LOG.info("Alerts of storage %s polled: %s", storage_id, summary)
+    return summary
+
+
+def _reconcile(context, storage, query_para, driver, store):
+    storage_id = storage['id']
     listed = driver.list_alerts(context, storage_id, query_para)
     alerts = []
     for alert in listed or []:
@@ -89,8 +102,6 @@ def sync_alerts(context, storage_id, query_para=None, driver=None,
     changes.extend(cleared)
     if dispatcher.active:
         dispatcher.dispatch(changes)
-    summary = {'listed': len(alerts), 'new': result.new,
-               'repeated': result.repeated, 'known': result.known,
-               'cleared': result.cleared + len(cleared)}
-    LOG.info("Alerts of storage %s polled: %s", storage_id, summary)
-    return summary
+    return {'listed': len(alerts), 'new': result.new,
+            'repeated': result.repeated, 'known': result.known,
+            'cleared': result.cleared + len(cleared)}

@@ -11,7 +11,6 @@
 import json
 import os
 import subprocess
-import time
 
 import pytest
 import webob
@@ -68,13 +67,16 @@ class Pipeline(object):
         assert resp.status_int == 200, resp.text
         return resp.json
 
-    def register(self, **source):
+    def register(self, extra_attributes=None, **source):
         """A new storage of the fake driver, with ``source`` as its
         snmp-config when given; returns the storage."""
-        resp = self.request('POST', '/v1/storages', {
-            'vendor': 'fake_storage', 'model': 'fake_driver',
-            'rest': {'host': '192.0.2.%d' % next(self._hosts), 'port': 8443,
-                     'username': 'admin', 'password': 'secret-password'}})
+        body = {'vendor': 'fake_storage', 'model': 'fake_driver',
+                'rest': {'host': '192.0.2.%d' % next(self._hosts),
+                         'port': 8443, 'username': 'admin',
+                         'password': 'secret-password'}}
+        if extra_attributes:
+            body['extra_attributes'] = extra_attributes
+        resp = self.request('POST', '/v1/storages', body)
         assert resp.status_int == 201, resp.text
         storage = resp.json
         if source:
@@ -95,6 +97,18 @@ class Pipeline(object):
         generation = watcher.generation
         conftest.wait_for(lambda: watcher.generation > generation, 10,
                           what='alert sources reload')
+
+    def sync(self, storage_id, body=None):
+        """POST .../alerts/sync and wait until the poll is done."""
+        done = self.metric('delfin_alert_polls_total', result='ok')
+        resp = self.request('POST', '/v1/storages/%s/alerts/sync'
+                            % storage_id, {} if body is None else body)
+        assert resp.status_int == 200, resp.text
+        assert resp.body == b''
+        conftest.wait_for(
+            lambda: self.metric('delfin_alert_polls_total',
+                                result='ok') > done
+            and self.task.manager.idle(), 30, what='the alert poll')
 
     def storage_alerts(self, storage_id, query=''):
         return self.get('/v1/storages/%s/alerts%s' % (storage_id, query))[
@@ -173,14 +187,23 @@ class Pipeline(object):
 
 
 @pytest.fixture(scope='module')
-def pipeline(sqlite_engine, tmp_path_factory):
+def exporter_config():
+    """Options set before the alert service starts: ``{(group, name):
+    value}`` (a module overrides this fixture to configure exporters)."""
+    return {('DEFAULT', 'alert_exporters'): []}
+
+
+@pytest.fixture(scope='module')
+def pipeline(sqlite_engine, tmp_path_factory, exporter_config):
     """The service with the alert listener, for a test module."""
     from delfin.alert_manager import service as alert_service
     from delfin.api import app as api_app
     from delfin import service as delfin_service
     for name, value in SMALL_FAKE.items():
         CONF.set_override(name, value, group='fake_driver')
-    CONF.set_override('alert_exporters', [])
+    for (group, name), value in exporter_config.items():
+        CONF.set_override(name, value,
+                          group=None if group == 'DEFAULT' else group)
     CONF.set_override('source_refresh_interval', 0.2, group='alerts')
     CONF.set_override('incomplete_trap_poll_delay', 0, group='alerts')
     rpc.cleanup()
@@ -202,5 +225,6 @@ def pipeline(sqlite_engine, tmp_path_factory):
         for name in ('source_refresh_interval',
                      'incomplete_trap_poll_delay'):
             CONF.clear_override(name, group='alerts')
-        CONF.clear_override('alert_exporters')
-        time.sleep(0)
+        for group, name in exporter_config:
+            CONF.clear_override(name,
+                                group=None if group == 'DEFAULT' else group)
