@@ -32,6 +32,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
+from delfin.alert_manager.listener import DEFAULT_RCVBUF  # noqa: E402
 from delfin.alert_manager.listener import TrapListener  # noqa: E402
 from delfin.alert_manager.snmp import ber  # noqa: E402
 from delfin.alert_manager.snmp import decoder  # noqa: E402
@@ -221,7 +222,7 @@ def run_listener(label, sender, total, rate, args):
     handler = CountingHandler()
     listener = TrapListener(handler, credentials(args), host='127.0.0.1',
                             port=0, processes=args.processes,
-                            batch_size=args.batch_size)
+                            batch_size=args.batch_size, rcvbuf=args.rcvbuf)
     listener.start()
     try:
         pids = listener.stats()['worker_pids']
@@ -282,9 +283,12 @@ class Snmptrapd(object):
         if args.priv:
             user_line += ' %s %s' % (NETSNMP_PRIV[args.priv], PRIV_PASSWORD)
         with open(config, 'w') as conf:
+            # The same receive buffer as the listener, for a fair burst.
             conf.write('authCommunity log %s\n%s\nauthUser log %s\n'
                        'format1 T\\n\nformat2 T\\n\n'
-                       % (COMMUNITY, user_line, USER))
+                       'doNotRetainNotificationLogs yes\n'
+                       '[snmp] serverRecvBuf %d\n'
+                       % (COMMUNITY, user_line, USER, args.rcvbuf))
         # Logged to stdout: with -Lf, snmptrapd holds v1 traps in a buffer.
         with open(self.log, 'w') as out:
             self.process = subprocess.Popen(
@@ -317,13 +321,21 @@ class Snmptrapd(object):
 
 def run_snmptrapd(label, sender, total, rate, trapd):
     before = trapd.count()
+    cpu_before = cpu_seconds(trapd.process.pid)
+    kernel_before = udp_rcvbuf_errors()
     start = time.perf_counter()
     sent, send_time = sender.send(trapd.port, total, rate)
     logged = wait_quiet(lambda: trapd.count() - before, sent, 2.0)
     elapsed = time.perf_counter() - start
+    cpu = cpu_seconds(trapd.process.pid) - cpu_before
+    kernel_after = udp_rcvbuf_errors()
+    kernel = (None if kernel_before is None
+              else kernel_after - kernel_before)
     print('%-28s sent %7d at %8.0f/s | snmptrapd logged %7d (%8.0f/s) | '
-          'lost %d' % ('  snmptrapd', sent, sent / send_time, logged,
-                       logged / elapsed, sent - logged))
+          'kernel drops %s | lost %d | CPU per trap %.1f us'
+          % ('  snmptrapd', sent, sent / send_time, logged,
+             logged / elapsed, kernel, sent - logged,
+             1e6 * cpu / max(logged, 1)))
 
 
 def decode_only(args):
@@ -375,6 +387,9 @@ def main():
     parser.add_argument('--processes', type=int, default=1,
                         help='listener worker processes (0: threads)')
     parser.add_argument('--batch-size', type=int, default=256)
+    parser.add_argument('--rcvbuf', type=int, default=DEFAULT_RCVBUF,
+                        help='socket receive buffer of the listener and '
+                             'snmptrapd, bytes (default %(default)s)')
     parser.add_argument('--port', type=int,
                         help='send to a listener already on this port of '
                              '127.0.0.1 instead of starting one')

@@ -62,6 +62,7 @@ from multiprocessing import connection
 
 from delfin.alert_manager.snmp import ber
 from delfin.alert_manager.snmp import usm
+from delfin.alert_manager.snmp.decoder import Credentials
 from delfin.alert_manager.snmp.decoder import Reason
 from delfin.alert_manager.snmp.decoder import Trap
 from delfin.alert_manager.snmp.decoder import TrapRejected
@@ -431,12 +432,13 @@ class TrapListener(object):
     then in the kernel), so it must keep up with the arrival rate on
     average.  Exceptions from it are logged and counted, never fatal.
 
-    ``credentials`` is a `decoder.Credentials`.  ``host`` is an IPv4 or
-    IPv6 literal (brackets allowed) or a name; ``port`` 0 picks a free port
-    (see `port`).  ``processes``: worker processes (0: threads in this
-    process).  ``rcvbuf``: socket receive buffer asked for, in bytes.
-    ``queue_size``/``queue_bytes``: bounds of each worker's queue.
-    ``drain_timeout``: default bound of a graceful `stop`.
+    ``credentials`` is a `decoder.Credentials` (None: nobody yet).
+    ``host`` is an IPv4 or IPv6 literal (brackets allowed) or a name;
+    ``port`` 0 picks a free port (see `port`).  ``processes``: worker
+    processes (0: threads in this process).  ``rcvbuf``: socket receive
+    buffer asked for, in bytes.  ``queue_size``/``queue_bytes``: bounds of
+    each worker's queue.  ``drain_timeout``: default bound of a graceful
+    `stop`.
     """
 
     def __init__(self, handler, credentials, host='0.0.0.0', port=162,
@@ -448,7 +450,8 @@ class TrapListener(object):
         if processes < 0:
             raise ValueError('processes must be 0 or more')
         self._handler = handler
-        self._credentials = credentials
+        # No credentials yet: every datagram is refused with its reason.
+        self._credentials = credentials or Credentials()
         self._generation = 0
         self._host = host
         self._requested_port = port

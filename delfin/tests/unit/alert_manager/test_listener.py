@@ -293,6 +293,21 @@ def test_credentials_change_without_restart(sender):
         listener.stop()
 
 
+def test_no_credentials_yet_refuses_everything(sender):
+    collector = Collector()
+    listener = TrapListener(collector, None, '127.0.0.1', 0, processes=0)
+    listener.start()
+    try:
+        sender.sendto(trap(1), ('127.0.0.1', listener.port))
+        wait_for(lambda: listener.stats()['dropped'][Reason.UNKNOWN_SOURCE],
+                 10, what='rejection')
+        assert listener.set_credentials(credentials())
+        sender.sendto(trap(2), ('127.0.0.1', listener.port))
+        wait_for(lambda: collector.ids() == [2], 10, what='accepted trap')
+    finally:
+        listener.stop()
+
+
 def test_a_killed_worker_is_replaced(sender):
     collector = Collector()
     listener = start(collector)
