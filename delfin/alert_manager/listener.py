@@ -252,11 +252,12 @@ class _Wire(object):
             except queue.Empty:
                 pass
             if self.deadline is not None and time.monotonic() > self.deadline:
-                finished = self._abandon(batch)
+                self._abandon(batch)
                 break
             credentials = self.credentials
             engine_times = self.engine_times
-            wall = time.time()
+            # Turns the reader's monotonic stamps into wall-clock times.
+            wall_offset = time.time() - time.monotonic()
             traps = []
             stamps = []
             processed = size = 0
@@ -269,7 +270,7 @@ class _Wire(object):
                 size += len(data)
                 try:
                     trap = decode_trap(data, address, credentials,
-                                       engine_times, wall)
+                                       engine_times, stamp + wall_offset)
                 except TrapRejected as exc:
                     counters[reason_slot[exc.reason]] += 1
                     continue
@@ -312,7 +313,6 @@ class _Wire(object):
         self.counters[_ABANDONED] += len(left)
         self.counters[_PROCESSED] += len(left)
         self.counters[_QUEUED_BYTES_OUT] += sum(len(i[0]) for i in left)
-        return True
 
 
 def _acknowledge(sock, data, address):

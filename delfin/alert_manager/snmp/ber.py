@@ -16,8 +16,10 @@ attacker-supplied length; there is no recursion (the shape is fixed, Opaque
 contents stay opaque); indefinite lengths, constructed strings, truncation,
 trailing bytes, integers wider than their SNMP type, OIDs with padded or
 oversized sub-identifiers and unknown value types are refused.  Every refusal
-is a `DecodeError`.  Long-form lengths of small values are accepted (several
-SNMP stacks emit them and they cannot change the meaning of a message).
+is a `DecodeError`.  Long-form lengths of small values and integers padded
+with a leading zero or 0xFF octet are accepted: several SNMP stacks emit
+them and they cannot change what a message means.  A padded OID
+sub-identifier is refused, since it would give one OID several encodings.
 
 Variable-binding values come out as text, the way drivers see them: decimal
 for the integer types, dotted notation for OIDs and IpAddress, the string

@@ -244,8 +244,9 @@ def decode_trap(data, source, credentials, engine_times=None,
     """Decode and authenticate one datagram from ``source`` (host, port).
 
     ``engine_times`` (a `usm.EngineTimes`) carries v3 timeliness state
-    between calls; without it no time window is applied.  Returns a `Trap`;
-    raises `TrapRejected`.
+    between calls; without it no time window is applied.  ``received_at``
+    (seconds since the epoch) defaults to now.  Returns a `Trap`; raises
+    `TrapRejected`.
     """
     try:
         msg = ber.decode_message(data)

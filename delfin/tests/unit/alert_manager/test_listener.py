@@ -82,6 +82,7 @@ def alive(pid):
 @pytest.mark.parametrize('processes', [0, 1, 2])
 def test_traps_reach_the_handler_in_batches(sender, processes):
     collector = Collector()
+    began = time.time()
     listener = start(collector, processes=processes)
     try:
         assert listener.port
@@ -94,6 +95,7 @@ def test_traps_reach_the_handler_in_batches(sender, processes):
         assert collector.batches < 500
         first = collector.traps[0]
         assert first.trap_oid == TRAP_OID and first.owners == ('storage',)
+        assert began <= first.received_at <= time.time()
         stats = listener.stats()
         assert stats['received'] == stats['accepted'] == 500
         assert stats['handled'] == 500 and stats['in_flight'] == 0
