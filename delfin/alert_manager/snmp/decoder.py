@@ -135,10 +135,6 @@ def normalize_host(host):
     return str(address)
 
 
-def _as_bytes(value):
-    return value.encode('utf-8') if isinstance(value, str) else bytes(value)
-
-
 class Credentials(object):
     """Who may send traps.  Immutable once built.
 
@@ -155,7 +151,7 @@ class Credentials(object):
         by_host = {}
         for entry in communities:
             owners = by_host.setdefault(normalize_host(entry.host), {})
-            owners.setdefault(_as_bytes(entry.community), []).append(
+            owners.setdefault(usm.as_bytes(entry.community), []).append(
                 entry.owner)
         self._communities = {
             host: {community: tuple(owners)
@@ -169,7 +165,7 @@ class Credentials(object):
             hosts = None
             if entry.hosts is not None:
                 hosts = frozenset(normalize_host(h) for h in entry.hosts)
-            key = (entry.user.engine_id, _as_bytes(entry.user.name))
+            key = (entry.user.engine_id, usm.as_bytes(entry.user.name))
             self._users.setdefault(key, []).append(
                 (entry.user, hosts, entry.owner))
 

@@ -98,13 +98,14 @@ class DecryptionError(Exception):
     """The encrypted scoped PDU could not be decrypted."""
 
 
-def _as_bytes(value):
+def as_bytes(value):
+    """Text as UTF-8; bytes as they are (names and secrets are either)."""
     return value.encode('utf-8') if isinstance(value, str) else bytes(value)
 
 
 def password_to_key(password, hash_name):
     """``Ku`` of RFC 3414 A.2: the passphrase stretched to 1 MiB, hashed."""
-    password = _as_bytes(password)
+    password = as_bytes(password)
     cache_key = (hash_name, password)
     key = _KU_CACHE.get(cache_key)
     if key is None:
@@ -179,7 +180,7 @@ class UsmUser:
                                    (priv, self.priv_password)):
             if protocol is not None and (
                     password is None
-                    or len(_as_bytes(password)) < MIN_PASSWORD_LENGTH):
+                    or len(as_bytes(password)) < MIN_PASSWORD_LENGTH):
                 raise ValueError('passphrases must have at least %d octets'
                                  % MIN_PASSWORD_LENGTH)
         if self.engine_id is not None:
@@ -352,7 +353,7 @@ def encode_message(user, engine_id, engine_boots, engine_time, pdu,
         msg_id = int.from_bytes(os.urandom(4), 'big') & 0x7FFFFFFF
     message = ber.encode_v3_message(
         msg_id, 65507, flags, engine_id, engine_boots, engine_time,
-        _as_bytes(user.name), bytes(size), priv_params, msg_data)
+        as_bytes(user.name), bytes(size), priv_params, msg_data)
     if not size:
         return message
     offset = ber.decode_message(message).auth_offset
