@@ -81,7 +81,7 @@ class PeriodicSync(object):
 
     @property
     def enabled(self):
-        return self.interval > 0
+        return self.interval > 0 and CONF.periodic_enable
 
     # -- the decision -----------------------------------------------------
 

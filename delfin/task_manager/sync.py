@@ -313,6 +313,11 @@ def validator(kind):
 # are converted once per column where the column type needs it (dates on
 # SQLite, JSON everywhere); booleans, numbers and strings pass as they are.
 
+# Rows inserted or deleted by one sync of a kind (and at least a fifth of
+# what was stored) after which PostgreSQL's planner statistics of the table
+# are refreshed.
+ANALYZE_MIN_ROWS = 5000
+
 # Identities per lookup statement: far below every backend's limit on bound
 # parameters (SQLite: 32766).
 _LOOKUP_BATCH = 5000
@@ -531,7 +536,20 @@ class KindSync(object):
         gone = before - matched
         if gone > 0:
             self._delete_unseen(seen)
+        if self.inserted + self.deleted >= max(ANALYZE_MIN_ROWS, before // 5):
+            self._analyze()
         return self
+
+    def _analyze(self):
+        # PostgreSQL plans a new or much changed table from stale
+        # statistics until autovacuum gets to it (up to a minute or more),
+        # and meanwhile sorts whole storages to serve one list page.
+        if self._dialect.name != 'postgresql':
+            return
+        with db_engine.writer() as conn:
+            conn.exec_driver_sql('ANALYZE %s' % self._dialect.
+                                 identifier_preparer.format_table(
+                                     self.table))
 
     def _validate(self, chunk):
         validate, key_of = self.validate, self._key

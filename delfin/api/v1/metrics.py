@@ -9,6 +9,11 @@ import webob
 
 from delfin.alert_manager import metrics
 from delfin.api.common import wsgi
+from delfin.task_manager import jobs
+
+# Sync freshness per storage and resource kind, read from the database at
+# scrape time (so it covers the syncs of every task node).
+jobs.register_metrics()
 
 
 class MetricsController(wsgi.Controller):

@@ -224,3 +224,16 @@ def test_freshness_metrics(database, make_storage):
     with db_engine.reader() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(
             schema.sync_freshness)).scalar() == 2
+
+
+def test_freshness_is_served_on_the_metrics_endpoint(sqlite_database,
+                                                     make_storage):
+    import webob
+    from delfin.api import app as api_app
+    storage = make_storage()
+    job = jobs.create_sync_job(storage['id'])
+    jobs.record_freshness(storage['id'], 'disk', job['id'], 0.25, 3)
+    resp = webob.Request.blank('/metrics').get_response(api_app.make_app())
+    assert resp.status_int == 200
+    assert 'delfin_sync_items{kind="disk",storage_id="%s"} 3.0' \
+        % storage['id'] in resp.text

@@ -192,3 +192,12 @@ def test_component_runs_until_stopped(database, make_storage, submitted):
         sched.stop(10)
     assert [j['storage_id'] for j in submitted] == [storage['id']]
     assert sched._thread is None
+
+
+def test_periodic_enable_false_disables(database, make_storage, clock,
+                                        submitted):
+    from oslo_config import cfg
+    make_storage()
+    cfg.CONF.set_override('periodic_enable', False)
+    sched = scheduler(clock, submitted)
+    assert sched.enabled is False and sched.tick() == []
