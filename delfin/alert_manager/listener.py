@@ -510,6 +510,8 @@ class TrapListener(object):
                 dispatcher.start()
         except BaseException:
             self._kill_workers()
+            self._workers = []
+            self._started = False
             raise
         if self._granted_rcvbuf < 2 * self._rcvbuf:
             LOG.warning('Trap socket receive buffer is %d bytes, less than '
@@ -545,22 +547,26 @@ class TrapListener(object):
         process.start()
         data_write.close()
         control_read.close()
-        worker = _Worker(process, data_read, control_write, counters)
-        if not data_read.poll(_START_TIMEOUT):
-            process.kill()
-            raise RuntimeError('trap worker did not start')
         try:
-            message = _unpack(data_read.recv_bytes())
-        except EOFError:
-            message = ('error', 'worker exited with code %s'
-                       % process.exitcode)
-        if message[0] != 'ready':
-            process.join(5)
-            raise OSError('cannot listen on %s port %s: %s'
-                          % (self._host, port, message[1]))
+            if not data_read.poll(_START_TIMEOUT):
+                process.kill()
+                raise RuntimeError('trap worker did not start')
+            try:
+                message = _unpack(data_read.recv_bytes())
+            except EOFError:
+                message = ('error', 'worker exited with code %s'
+                           % process.exitcode)
+            if message[0] != 'ready':
+                process.join(5)
+                raise OSError('cannot listen on %s port %s: %s'
+                              % (self._host, port, message[1]))
+        except BaseException:
+            data_read.close()
+            control_write.close()
+            raise
         self._port = message[1]
         self._granted_rcvbuf = message[2]
-        return worker
+        return _Worker(process, data_read, control_write, counters)
 
     def stop(self, timeout=None):
         """Stop receiving, hand every queued trap to the handler, clean up.
