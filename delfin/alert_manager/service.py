@@ -56,6 +56,8 @@ class AlertService(service.Component):
         self.processor = None
         self.listener = None
         self.watcher = None
+        self.dispatcher = None
+        self.poll_trigger = None
         self._metrics_server = None
         self._lock = threading.Lock()
 
@@ -71,9 +73,19 @@ class AlertService(service.Component):
             if previous is not None:
                 previous.stop(1.0)
         self.dispatcher = dispatcher
+        try:
+            self._start_pipeline()
+        except BaseException:
+            self.listener = None
+            self._stop_pipeline(1.0)
+            raise
+        LOG.info("Alert service receiving traps on %s port %s", self.host,
+                 self.port)
+
+    def _start_pipeline(self):
         self.poll_trigger = self._poll or alert_processor.PollTrigger()
         self.processor = alert_processor.AlertProcessor(
-            alert_store.AlertStore(), dispatcher, self.poll_trigger,
+            alert_store.AlertStore(), self.dispatcher, self.poll_trigger,
             writer=True)
         self._credentials = None
         self.watcher = sources.SourceWatcher(self._apply_sources)
@@ -86,20 +98,13 @@ class AlertService(service.Component):
             port=self.requested_port, processes=self.processes,
             rcvbuf=opts.receive_buffer, queue_size=opts.queue_size,
             batch_size=opts.batch_size)
-        try:
-            self.listener.start()
-        except BaseException:
-            self.listener = None
-            self._stop_pipeline(1.0)
-            raise
+        self.listener.start()
         self.watcher.start()
         metrics.register_pipeline(self)
         if opts.metrics_port:
             import prometheus_client
             self._metrics_server = prometheus_client.start_http_server(
                 opts.metrics_port, addr=opts.metrics_address)
-        LOG.info("Alert service receiving traps on %s port %s", self.host,
-                 self.port)
 
     def _apply_sources(self, credentials, rows, hosts_of):
         storage_ids = [r['storage_id'] for r in rows]
@@ -134,8 +139,9 @@ class AlertService(service.Component):
                 self._metrics_server, tuple) else self._metrics_server
             try:
                 server.shutdown()
+                server.server_close()
             except Exception:
-                pass
+                LOG.exception("Stopping the metrics listener failed")
             self._metrics_server = None
         if self.watcher is not None:
             self.watcher.stop(timeout)
@@ -150,7 +156,10 @@ class AlertService(service.Component):
         if self.poll_trigger is not None and hasattr(self.poll_trigger,
                                                      'cancel'):
             self.poll_trigger.cancel()
-        if self._dispatcher is None:
-            if alert_exporter.set_dispatcher(None) is not self.dispatcher:
-                pass
+        if self._dispatcher is None and self.dispatcher is not None:
+            # Ours: the process's exporters stop with the alert service
+            # (another user of the process's dispatcher starts a new one).
+            current = alert_exporter.set_dispatcher(None)
+            if current is not None and current is not self.dispatcher:
+                alert_exporter.set_dispatcher(current)
             self.dispatcher.stop(timeout)

@@ -281,3 +281,23 @@ def test_stuck_receiver_never_blocks_ingestion(pipeline, receiver):
                      if a['storage_id'] == storage['id']
                      and a['source'] == 'trap']) >= 5, 20,
         what='delivery once the receiver answers')
+
+
+def test_open_alerts_are_resent_to_stay_firing(pipeline, alertmanager):
+    from delfin.exporter.alert import alertmanager as am_exporter
+    storage = pipeline.register(version='SNMPv2c',
+                                community_string='resend-community')
+    pipeline.trap(24, community='resend-community')
+    alert = _trap_alert(pipeline, storage['id'])
+    [first] = conftest.wait_for(lambda: _am_alert(alertmanager, alert['id']),
+                                15, what='the alert in Alertmanager')
+    exporter = am_exporter.AlertmanagerExporter(url=alertmanager.url,
+                                                resend_interval=3600)
+    try:
+        exporter.refresh()
+    finally:
+        exporter.close()
+    [again] = _am_alert(alertmanager, alert['id'])
+    # Re-sent with an end four intervals (here four hours) ahead.
+    assert again['endsAt'] > first['endsAt']
+    assert again['startsAt'] == first['startsAt']
