@@ -43,11 +43,15 @@ ensure_venv() {
         say "Creating the virtualenv $VENV with $python"
         "$python" -m venv "$VENV" || return 1
     fi
-    say "Installing requirements into $VENV"
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip setuptools wheel || return 1
-    local args=()
+    local log="$VENV/install.log" args=()
     for f in "$@"; do args+=(-r "$REPO_ROOT/$f"); done
-    "$VENV/bin/python" -m pip install --quiet "${args[@]}" -e "$REPO_ROOT" || return 1
+    say "Installing requirements into $VENV (log: $log)"
+    if ! { "$VENV/bin/python" -m pip install --upgrade pip setuptools wheel &&
+           "$VENV/bin/python" -m pip install "${args[@]}" -e "$REPO_ROOT"; } > "$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        say "pip failed; see $log"
+        return 1
+    fi
     echo "$want" > "$stamp"
 }
 
