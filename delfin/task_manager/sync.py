@@ -610,24 +610,32 @@ class KindSync(object):
         self.updated += sum(len(p) for p in updates.values())
 
     def _delete_unseen(self, seen):
-        """Delete the storage's rows whose identity was not reported."""
+        """Delete the storage's rows whose identity was not reported.
+
+        Walks the storage's rows in (created_at, id) order, the order of
+        the storage's own index, a page at a time.
+        """
         t = self.table
         key_cols = [t.c[n] for n in self.identity]
         last = None
         gone = []
         while True:
-            stmt = sa.select(t.c.id, *key_cols).where(
+            stmt = sa.select(t.c.id, t.c.created_at, *key_cols).where(
                 t.c.storage_id == self.storage_id)
             if last is not None:
-                stmt = stmt.where(t.c.id > last)
-            stmt = stmt.order_by(t.c.id).limit(self.chunk_size)
+                created, row_id = last
+                stmt = stmt.where(t.c.created_at >= created, sa.or_(
+                    t.c.created_at > created,
+                    sa.and_(t.c.created_at == created, t.c.id > row_id)))
+            stmt = stmt.order_by(t.c.created_at, t.c.id).limit(
+                self.chunk_size)
             with db_engine.reader() as conn:
                 page = conn.execute(stmt).all()
             if not page:
                 break
-            last = page[-1][0]
+            last = (page[-1][1], page[-1][0])
             for row in page:
-                key = row[1] if len(key_cols) == 1 else tuple(row[1:])
+                key = row[2] if len(key_cols) == 1 else tuple(row[2:])
                 if key not in seen:
                     gone.append(row[0])
             while len(gone) >= 1000:
