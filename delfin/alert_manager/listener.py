@@ -22,7 +22,9 @@ worker processes, which keeps decoding off the core that runs the handler
 ``SO_REUSEPORT``; the kernel spreads senders over them by address, so one
 sender always lands on the same worker.  ``processes=0`` runs reader and
 decoder as threads of the calling process.  A worker that dies is replaced;
-workers exit when the parent disappears, so none is left orphaned.
+workers exit when the parent disappears, so none is left orphaned.  Workers
+are spawned, not forked (the parent runs threads), so a script that starts
+a listener guards its entry point with ``if __name__ == '__main__'``.
 
 `TrapListener.stop` is graceful: the reader stops, drains what the kernel
 still holds, and every queued datagram is decoded and handed to the handler
