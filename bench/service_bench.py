@@ -5,7 +5,8 @@ Starts ``delfin-all`` as a real process on a free port of 127.0.0.1 with a
 temporary state directory (SQLite, in-process transport), then prints:
 
 * startup time (process start to the first answered API request) and
-  idle RSS;
+  idle RSS, of the main process and with its children (the trap
+  listener's worker processes);
 * for the registration of a ``fake_storage fake_driver`` storage with
   ``--volumes`` volumes: the POST time, the time until the volumes are
   listable (registration sync finished, ``total`` complete), RSS then and
@@ -44,6 +45,31 @@ def rss_kib(pid, field='VmRSS'):
             if line.startswith(field + ':'):
                 return int(line.split()[1])
     return 0
+
+
+def children(pid):
+    """Every descendant process of ``pid``."""
+    found = []
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+            kids = [int(x) for x in f.read().split()]
+    except OSError:
+        return found
+    for kid in kids:
+        found.append(kid)
+        found.extend(children(kid))
+    return found
+
+
+def total_rss_kib(pid):
+    """RSS of ``pid`` plus its descendants (the trap listener's workers)."""
+    total = 0
+    for p in [pid] + children(pid):
+        try:
+            total += rss_kib(p)
+        except OSError:
+            pass
+    return total
 
 
 def http(base, method, path, body=None):
@@ -103,6 +129,8 @@ def run(volumes, pools):
             results['startup_s'] = time.monotonic() - started
             time.sleep(2)
             results['idle_rss_mib'] = rss_kib(proc.pid) / 1024.0
+            results['idle_total_rss_mib'] = total_rss_kib(proc.pid) / 1024.0
+            results['processes'] = 1 + len(children(proc.pid))
 
             t0 = time.monotonic()
             status, storage = http(base, 'POST', '/v1/storages', {
@@ -127,6 +155,8 @@ def run(volumes, pools):
                 time.sleep(0.05)
             results['listable_s'] = time.monotonic() - t0
             results['synced_rss_mib'] = rss_kib(proc.pid) / 1024.0
+            results['synced_total_rss_mib'] = \
+                total_rss_kib(proc.pid) / 1024.0
             results['peak_rss_mib'] = rss_kib(proc.pid, 'VmHWM') / 1024.0
 
             t1 = time.monotonic()
@@ -174,10 +204,14 @@ def main():
     print('  startup (spawn to first answer)  %8.2f s' % results['startup_s'])
     print('  idle RSS                         %8.1f MiB'
           % results['idle_rss_mib'])
+    print('  idle RSS with %d child process(es) %6.1f MiB'
+          % (results['processes'] - 1, results['idle_total_rss_mib']))
     print('  register (POST /v1/storages)     %8.2f s' % results['register_s'])
     print('  register to listable (synced)    %8.2f s' % results['listable_s'])
     print('  RSS after sync                   %8.1f MiB'
           % results['synced_rss_mib'])
+    print('  RSS after sync with children     %8.1f MiB'
+          % results['synced_total_rss_mib'])
     print('  peak RSS                         %8.1f MiB'
           % results['peak_rss_mib'])
     print('  one page of 1000 volumes         %8.3f s'

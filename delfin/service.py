@@ -344,5 +344,7 @@ def alert_components():
 
 def all_components():
     """Everything in one process: the task side first, so that work cast
-    by the first API request is taken; the API last."""
-    return task_components() + alert_components() + api_components()
+    by the first API request is taken; then the API; the alert service
+    last, as its trap decoders (worker processes) take longest to start.
+    They stop in the reverse order."""
+    return task_components() + api_components() + alert_components()
