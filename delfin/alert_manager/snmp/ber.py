@@ -79,8 +79,10 @@ _MAX_OID_OCTETS = MAX_OID_ARCS * 5
 _MAX_LENGTH_OCTETS = 4
 # Bounds of the process-wide OID text cache: trap OIDs repeat endlessly, so
 # caching their text is the main speed-up; a flood of distinct OIDs only
-# makes the cache start over.
+# makes the cache start over, and long OIDs (rare) are not kept, which
+# bounds the cache to a few megabytes.
 _OID_CACHE_MAX = 20000
+_OID_CACHE_MAX_OCTETS = 64
 _OID_CACHE = {}
 # Text of every one-octet INTEGER, indexed by the octet.
 _SIGNED_OCTET_TEXT = tuple(str(i - 256 if i & 0x80 else i) for i in range(256))
@@ -276,9 +278,10 @@ def _oid(data, start, stop):
     text = _OID_CACHE.get(raw)
     if text is None:
         text = _oid_text(raw)
-        if len(_OID_CACHE) >= _OID_CACHE_MAX:
-            _OID_CACHE.clear()
-        _OID_CACHE[raw] = text
+        if len(raw) <= _OID_CACHE_MAX_OCTETS:
+            if len(_OID_CACHE) >= _OID_CACHE_MAX:
+                _OID_CACHE.clear()
+            _OID_CACHE[raw] = text
     return text
 
 

@@ -352,3 +352,19 @@ class TestFuzz:
                     + b'\x02\x01' + bytes((rng.choice((0, 1, 3)),)) + data
             with pytest.raises(ber.DecodeError):
                 decode_all(data)
+
+
+class TestOidCache:
+
+    def test_bounded(self):
+        for i in range(ber._OID_CACHE_MAX + 100):
+            data = with_value(ber.OBJECT_IDENTIFIER,
+                              ber.encode_oid('1.3.6.1.4.1.%d' % i)[2:])
+            assert decode_all(data).varbinds[2][2] == '1.3.6.1.4.1.%d' % i
+            assert len(ber._OID_CACHE) <= ber._OID_CACHE_MAX
+        long_oid = '1.3' + '.4294967295' * 100
+        encoded = ber.encode_oid(long_oid)
+        _, start, stop = ber._tlv(encoded, 0, len(encoded))
+        data = with_value(ber.OBJECT_IDENTIFIER, encoded[start:stop])
+        assert decode_all(data).varbinds[2][2] == long_oid
+        assert not any(len(raw) > 64 for raw in ber._OID_CACHE)
