@@ -58,8 +58,10 @@ class TaskManager(object):
 
     def stop(self, timeout=None):
         """Stop taking work; wait up to ``timeout`` seconds for running
-        work.  Work not started yet is dropped (a dropped sync job stays
-        pending until ``sync_task_expiration`` lets a new one start)."""
+        work.  Work not started yet is dropped.  The sync jobs this node
+        holds, queued or running, are cancelled, so that they neither stay
+        active in the database after the process is gone nor hold up the
+        stop: a running sync ends at its next checkpoint."""
         with self._lock:
             pool, self._pool = self._pool, None
             pending = list(self._pending)
@@ -70,10 +72,28 @@ class TaskManager(object):
         if len(started) < len(pending):
             LOG.warning("Dropped %d task(s) that had not started",
                         len(pending) - len(started))
+        self._cancel_sync_jobs(f for f in pending
+                               if f.cancelled() or not f.done())
         _done, running = concurrent.futures.wait(started, timeout=timeout)
         if running:
             LOG.warning("%d task(s) still running after %s s",
                         len(running), timeout)
+
+    @staticmethod
+    def _cancel_sync_jobs(futures):
+        for future in futures:
+            storage_id, job_id = getattr(future, 'sync_job', (None, None))
+            if storage_id is None:
+                continue
+            try:
+                from delfin.task_manager import jobs
+                active = jobs.active_job(storage_id)
+                if active is not None and active['id'] == job_id:
+                    jobs.cancel_jobs(storage_id,
+                                     reason='The task node stopped.')
+            except Exception:
+                LOG.exception("Could not cancel the sync job of storage %s",
+                              storage_id)
 
     def idle(self):
         """True when no task is queued or running."""
@@ -108,8 +128,10 @@ class TaskManager(object):
     # -- RPC methods (API 1.0) -----------------------------------------
 
     def sync_storage(self, context, storage_id, job_id):
-        self._submit('sync_storage', _run_sync_job, context, storage_id,
-                     job_id)
+        future = self._submit('sync_storage', _run_sync_job, context,
+                              storage_id, job_id)
+        if future is not None:
+            future.sync_job = (storage_id, job_id)
 
     def remove_storage(self, context, storage_id):
         self._submit('remove_storage', _remove_storage, context, storage_id)

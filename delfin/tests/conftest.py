@@ -240,6 +240,26 @@ def mysql_engine(tmp_path_factory):
     yield from _server_engine('mariadb', tmp_path_factory)
 
 
+def register_fake_storage(extra_attributes=None, host='192.0.2.1'):
+    """Register a ``fake_storage fake_driver`` storage the way the API does
+    (the driver describes it, then storage and access info are stored) on
+    the current database; returns the storage id.  ``extra_attributes``
+    may carry ``[fake_driver]`` options for this storage only."""
+    from delfin import context
+    from delfin import cryptor
+    from delfin.db import api as db_api
+    from delfin.drivers import api as driver_api
+    access_info = dict(vendor='fake_storage', model='fake_driver',
+                       rest={'host': host, 'port': 8443, 'username': 'admin',
+                             'password': cryptor.encode('secret')},
+                       extra_attributes=extra_attributes)
+    storage = driver_api.API().discover_storage(
+        context.get_admin_context(), access_info)
+    db_api.create('storage', storage)
+    db_api.create('access_info', dict(access_info, storage_id=storage['id']))
+    return storage['id']
+
+
 # -- in-process service ---------------------------------------------------
 
 

@@ -5,6 +5,7 @@ import time
 
 from delfin import context
 from delfin.task_manager import manager
+from delfin.tests import conftest
 
 
 def _blocking(release, running, peak, lock):
@@ -66,3 +67,29 @@ def test_a_failing_task_does_not_stop_the_others(caplog):
     tm.stop(5)
     assert done == [1]
     assert 'backend exploded' in caplog.text
+
+
+def test_stop_cancels_the_sync_jobs_this_node_holds(sqlite_engine):
+    from delfin.task_manager import jobs
+    # Every driver call of these storages takes 0.3 s: the first sync is
+    # still running, the second one queued, when the node stops.
+    slow = {'fake_api_time_range': '0.3-0.3'}
+    storages = [conftest.register_fake_storage(slow, host='192.0.2.%d' % i)
+                for i in (31, 32)]
+    tm = manager.TaskManager(workers=1)
+    tm.start()
+    held = []
+    for storage_id in storages:
+        job = jobs.create_sync_job(storage_id, trigger='manual')
+        tm.sync_storage(context.get_admin_context(), storage_id, job['id'])
+        held.append(job['id'])
+    conftest.wait_for(lambda: jobs.get_job(held[0])['state'] == 'running',
+                      10, what='first sync running')
+    started = time.monotonic()
+    tm.stop(timeout=20)
+    assert time.monotonic() - started < 5
+    for job_id in held:
+        job = jobs.get_job(job_id)
+        assert job['state'] == 'cancelled', job
+        assert job['error'] == 'The task node stopped.'
+    assert all(jobs.active_job(s) is None for s in storages)

@@ -21,23 +21,8 @@ def task_node(sqlite_engine):
     rpc.cleanup()
 
 
-def _register():
-    """Register the fake storage as the API does: discover, then store."""
-    from delfin import cryptor
-    from delfin.drivers import api as driver_api
-    access_info = dict(vendor='fake_storage', model='fake_driver',
-                       rest={'host': '192.0.2.1', 'port': 8443,
-                             'username': 'admin',
-                             'password': cryptor.encode('secret')})
-    storage = driver_api.API().discover_storage(
-        context.get_admin_context(), access_info)
-    db_api.create('storage', storage)
-    db_api.create('access_info', dict(access_info, storage_id=storage['id']))
-    return storage['id']
-
-
 def test_remove_storage_drops_the_driver_on_the_task_node(task_node):
-    storage_id = _register()
+    storage_id = conftest.register_fake_storage()
     drivers = driver_manager.get_manager()
     drivers.get_driver(storage_id)
     assert drivers.cached_driver(storage_id) is not None
@@ -48,7 +33,7 @@ def test_remove_storage_drops_the_driver_on_the_task_node(task_node):
 
 def test_sync_storage_runs_the_job(task_node):
     jobs = pytest.importorskip('delfin.task_manager.jobs')
-    storage_id = _register()
+    storage_id = conftest.register_fake_storage()
     job = jobs.create_sync_job(storage_id, trigger='manual')
     rpcapi.TaskAPI().sync_storage(context.get_admin_context(), storage_id,
                                   job['id'])
@@ -62,7 +47,7 @@ def test_sync_storage_runs_the_job(task_node):
 
 def test_alert_sync_stores_the_backend_alerts(task_node):
     from delfin.alert_manager import store  # noqa: F401  (the alert table)
-    storage_id = _register()
+    storage_id = conftest.register_fake_storage()
     rpcapi.TaskAPI().sync_storage_alerts(context.get_admin_context(),
                                          storage_id, None)
     count = conftest.wait_for(
