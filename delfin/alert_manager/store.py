@@ -389,19 +389,19 @@ class AlertStore(object):
             by_key[k] = max(by_key.get(k, 0), group.last)
         if not by_key:
             return
-        storage_ids = list({k[0] for k in by_key})
-        keys = {'match_key': [k[2] for k in by_key if k[1] == 'match_key'],
-                'alert_id': [k[2] for k in by_key if k[1] == 'alert_id']}
+        # Per storage and key column, so that the lookup rides the index
+        # (storage_id, match_key, alert_id).
+        wanted = collections.defaultdict(list)
+        for storage_id, col, value in by_key:
+            wanted[(storage_id, col)].append(value)
         matches = []
-        for col, values in keys.items():
-            if not values:
-                continue
+        for (storage_id, col), values in wanted.items():
             for i in range(0, len(values), _CHUNK):
                 stmt = sa.select(TABLE).where(
-                    TABLE.c.storage_id.in_(storage_ids),
+                    TABLE.c.storage_id == storage_id,
+                    TABLE.c[col].in_(values[i:i + _CHUNK]),
                     TABLE.c.state == constants.AlertState.OPEN,
-                    TABLE.c.category != constants.Category.RECOVERY,
-                    TABLE.c[col].in_(values[i:i + _CHUNK]))
+                    TABLE.c.category != constants.Category.RECOVERY)
                 for r in conn.execute(stmt):
                     r = dict(r._mapping)
                     recovered_at = by_key.get((r['storage_id'], col, r[col]))

@@ -209,14 +209,13 @@ alerts = sa.Table(
     sa.Column('cleared_at', DateTime),
     *_timestamps(),
     sa.UniqueConstraint('storage_id', 'fingerprint'),
-    # Per-storage and global lists ordered by time; state/severity filters;
-    # a recovery alert looks up the open faults it clears.
+    # Per-storage and global lists ordered by time; a recovery alert looks
+    # up the faults it clears by match key (or by alert id within the
+    # storage).  Every index costs each inserted alert a b-tree insert
+    # (those on hashed keys the most), so there are no more than these.
     sa.Index(None, 'storage_id', 'occur_time', 'id'),
     sa.Index(None, 'occur_time', 'id'),
-    sa.Index(None, 'storage_id', 'state', 'alert_id'),
-    sa.Index(None, 'storage_id', 'state', 'match_key'),
-    sa.Index(None, 'state', 'occur_time'),
-    sa.Index(None, 'severity', 'occur_time'),
+    sa.Index(None, 'storage_id', 'match_key', 'alert_id'),
 )
 
 # Sync jobs: one row per sync of a storage (`delfin.task_manager.jobs`).

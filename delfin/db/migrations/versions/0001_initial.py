@@ -112,11 +112,8 @@ def upgrade():
     sa.UniqueConstraint('storage_id', 'fingerprint', name=op.f('uq_alerts_storage_id_fingerprint'))
     )
     op.create_index(op.f('ix_alerts_occur_time_id'), 'alerts', ['occur_time', 'id'], unique=False)
-    op.create_index(op.f('ix_alerts_severity_occur_time'), 'alerts', ['severity', 'occur_time'], unique=False)
-    op.create_index(op.f('ix_alerts_state_occur_time'), 'alerts', ['state', 'occur_time'], unique=False)
+    op.create_index(op.f('ix_alerts_storage_id_match_key_alert_id'), 'alerts', ['storage_id', 'match_key', 'alert_id'], unique=False)
     op.create_index(op.f('ix_alerts_storage_id_occur_time_id'), 'alerts', ['storage_id', 'occur_time', 'id'], unique=False)
-    op.create_index(op.f('ix_alerts_storage_id_state_alert_id'), 'alerts', ['storage_id', 'state', 'alert_id'], unique=False)
-    op.create_index(op.f('ix_alerts_storage_id_state_match_key'), 'alerts', ['storage_id', 'state', 'match_key'], unique=False)
     op.create_table('controllers',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('storage_id', sa.String(length=36), nullable=False),
