@@ -87,18 +87,20 @@ def split_services(tmp_path):
         'fake_volume_range = %d-%d' % (VOLUMES, VOLUMES),
         '']
     services = {}
-    for name, extra in (
-            ('delfin-task', ['host = task-node-%s' % suffix]),
-            ('delfin-api', ['host = api-node-%s' % suffix,
-                            'delfin_listen = 127.0.0.1',
-                            'delfin_listen_port = %d' % port])):
-        conf = tmp_path / ('%s.conf' % name)
-        conf.write_text('\n'.join(
-            ['[DEFAULT]', 'state_path = %s' % (tmp_path / name)] + extra
-            + common))
-        services[name] = Service(name, conf, tmp_path / ('%s.log' % name))
     base = 'http://127.0.0.1:%d' % port
     try:
+        for name, extra in (
+                ('delfin-task', ['host = task-node-%s' % suffix]),
+                ('delfin-api', ['host = api-node-%s' % suffix,
+                                'delfin_listen = 127.0.0.1',
+                                'delfin_listen_port = %d' % port])):
+            conf = tmp_path / ('%s.conf' % name)
+            conf.write_text('\n'.join(
+                ['[DEFAULT]', 'state_path = %s' % (tmp_path / name)] + extra
+                + common))
+            services[name] = Service(name, conf,
+                                     tmp_path / ('%s.log' % name))
+
         def ready():
             for service in services.values():
                 service.check_running()
