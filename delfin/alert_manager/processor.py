@@ -23,7 +23,8 @@ admitted it (``trap.owners``).  For each trap the processor
 Storing runs in a writer thread of its own, fed by a short bounded queue:
 SQLite and the database drivers release the GIL while they work, so the
 next batch is parsed while the previous one is written, and batches that
-wait are written together in one transaction.  When the writer falls
+arrive within ``[alerts] store_linger`` of each other are written together
+in one transaction (a commit costs about as much as hundreds of rows).  When the writer falls
 behind, the queue fills and the listener's handler waits, which makes the
 listener queue (and, beyond it, count ``queue_full`` drops) instead of
 holding unbounded memory.
@@ -197,10 +198,15 @@ class AlertProcessor(object):
     :param poll: called with a storage id when its driver needs a poll.
     :param writer: store from a writer thread (see the module docstring);
         without it `handle` stores the batch before it returns.
+    :param linger: seconds the writer waits for more batches to store in
+        the same transaction (default ``[alerts] store_linger``).
     """
 
-    def __init__(self, store=None, dispatcher=None, poll=None, writer=False):
+    def __init__(self, store=None, dispatcher=None, poll=None, writer=False,
+                 linger=None):
         self.store = store or alert_store.AlertStore()
+        self.linger = (CONF.alerts.store_linger if linger is None
+                       else linger)
         self.dispatcher = dispatcher
         self.poll = poll
         self.dropped = {reason: 0 for reason in REASONS}
@@ -283,6 +289,7 @@ class AlertProcessor(object):
 
     def _write_loop(self):
         get = self._queue.get
+        linger = self.linger
         while True:
             item = get()
             if item is None:
@@ -290,10 +297,14 @@ class AlertProcessor(object):
             items = [item]
             size = len(item[0])
             stop = False
-            # Whatever else is waiting joins this transaction.
+            # What arrives within the linger joins this transaction: a
+            # commit costs about as much as writing a few hundred alerts.
+            deadline = time.monotonic() + linger
             while size < _WRITE_BATCH_MAX:
+                wait = deadline - time.monotonic()
                 try:
-                    more = self._queue.get_nowait()
+                    more = get(timeout=wait) if wait > 0 else \
+                        self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if more is None:

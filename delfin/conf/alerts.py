@@ -34,6 +34,11 @@ alerts_opts = [
                     'new ones are dropped (counted as queue_full).'),
     cfg.IntOpt('batch_size', default=256, min=1,
                help='Most traps decoded and stored as one batch.'),
+    cfg.FloatOpt('store_linger', default=0.05, min=0.0, max=5.0,
+                 help='Seconds the alert writer waits for more traps to '
+                      'store in one transaction. Longer means fewer, '
+                      'larger transactions (more traps per second) and '
+                      'alerts that appear that much later.'),
     cfg.FloatOpt('source_refresh_interval', default=2.0, min=0.1,
                  help='Seconds between checks of the alert sources table; '
                       'a change (snmp-config PUT or DELETE, a storage '
