@@ -24,10 +24,10 @@ Storing runs in a writer thread of its own, fed by a short bounded queue:
 SQLite and the database drivers release the GIL while they work, so the
 next batch is parsed while the previous one is written, and batches that
 arrive within ``[alerts] store_linger`` of each other are written together
-in one transaction (a commit costs about as much as hundreds of rows).  When the writer falls
-behind, the queue fills and the listener's handler waits, which makes the
-listener queue (and, beyond it, count ``queue_full`` drops) instead of
-holding unbounded memory.
+in one transaction (a commit costs about as much as hundreds of rows).
+When the writer falls behind, the queue fills and the listener's handler
+waits, which makes the listener queue (and, beyond its bounds, count
+``queue_full`` drops) instead of holding unbounded memory.
 
 Traps that cannot be attributed (the storage is gone, or the named storage
 is unknown) count as ``unknown_source``; a driver failure as

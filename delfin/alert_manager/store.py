@@ -276,7 +276,8 @@ class AlertStore(object):
         now = db_api.utcnow()
         existing = self._existing(conn, groups)
         inserts, updates, reopens, recoveries = [], [], [], []
-        open_, cleared = constants.AlertState.OPEN, constants.AlertState.CLEARED
+        open_ = constants.AlertState.OPEN
+        cleared = constants.AlertState.CLEARED
         for key, group in groups.items():
             row = group.row
             old = existing.get(key)

@@ -210,6 +210,7 @@ def test_alertmanager_receives_new_and_resolved_alerts(pipeline,
     _trap_alert(pipeline, storage['id'], category='Fault', state='cleared')
     conftest.wait_for(lambda: not _am_alert(alertmanager, alert['id']), 15,
                       what='the alert resolved in Alertmanager')
+
     # Alertmanager itself reports it resolved to its receivers.
     def resolved():
         for doc in receiver.documents('/alertmanager'):

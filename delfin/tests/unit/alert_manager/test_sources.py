@@ -68,8 +68,8 @@ def test_community_accepted_only_from_the_exact_hosts():
 
 def test_shared_host_and_community_name_every_storage():
     creds, _ = sources.build_credentials(
-        [v2c_row('s1', '10.0.0.1', 'same'), v2c_row('s2', '10.0.0.1',
-                                                     'same')])
+        [v2c_row('s1', '10.0.0.1', 'same'),
+         v2c_row('s2', '10.0.0.1', 'same')])
     trap = decode(creds, v2c_datagram('same'), '10.0.0.1')
     assert sorted(trap.owners) == ['s1', 's2']
 
