@@ -26,6 +26,7 @@ exporter re-sends open alerts that way).
 One dispatcher serves a process (`get_dispatcher`); it starts on first use
 and `shutdown` flushes and stops it.
 """
+import atexit
 import collections
 import threading
 import time
@@ -270,15 +271,20 @@ class Dispatcher(object):
 
 _lock = threading.Lock()
 _dispatcher = None
+_atexit_registered = False
 
 
 def get_dispatcher():
-    """The process's dispatcher, created on first use."""
-    global _dispatcher
+    """The process's dispatcher, created on first use (and flushed when
+    the process exits)."""
+    global _dispatcher, _atexit_registered
     if _dispatcher is None:
         with _lock:
             if _dispatcher is None:
                 _dispatcher = Dispatcher()
+                if not _atexit_registered:
+                    atexit.register(shutdown)
+                    _atexit_registered = True
     return _dispatcher
 
 
