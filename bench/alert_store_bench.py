@@ -123,6 +123,7 @@ def configure(args, workdir):
     conf.set_override('state_path', os.path.join(workdir, 'state'))
     conf.set_override('alert_exporters', [])
     conf.set_override('batch_size', args.batch_size, group='alerts')
+    conf.set_override('receive_buffer', args.rcvbuf, group='alerts')
     conf.set_override('check_time_window', False, group='alerts')
     return conf
 
@@ -247,6 +248,10 @@ def main():
     parser.add_argument('--processes', type=int, default=1,
                         help='listener worker processes (0: threads)')
     parser.add_argument('--batch-size', type=int, default=1024)
+    parser.add_argument('--rcvbuf', type=int,
+                        default=trap_blaster.DEFAULT_RCVBUF,
+                        help='receive buffer of the trap socket (and of '
+                             'snmptrapd), bytes')
     parser.add_argument('--db', help='database URL (default: a SQLite '
                         'file in a temporary directory); its tables are '
                         'dropped')
