@@ -21,17 +21,29 @@ import sys
 import threading
 import urllib.parse
 
-# oslo.messaging and tooz import futurist and oslo.service, which probe for
-# eventlet and import it when it happens to be installed (oslo.service pulls
-# it in as a dependency).  This service runs on native threads only, so such
-# probes must fail, and oslo.service must use its threading backend.
-if 'eventlet' not in sys.modules:
+# oslo.messaging, tooz and futurist probe for eventlet when they are imported
+# and use it when it happens to be installed (oslo.service pulls it in as a
+# dependency).  This service runs on native threads only, so those probes
+# must fail, and oslo.service must use its threading backend.  The block is
+# lifted once these libraries are loaded: a driver written for Delfin that
+# imports eventlet itself (some do, for a timer) still loads.
+_block_eventlet = 'eventlet' not in sys.modules
+if _block_eventlet:
     sys.modules['eventlet'] = None
+try:
+    from oslo_service import backend as _service_backend  # noqa: E402
 
-from oslo_service import backend as _service_backend  # noqa: E402
+    if _service_backend.get_backend_type() is None:
+        _service_backend.init_backend(
+            _service_backend.BackendType.THREADING)
 
-if _service_backend.get_backend_type() is None:
-    _service_backend.init_backend(_service_backend.BackendType.THREADING)
+    import futurist  # noqa: E402,F401
+    import oslo_messaging  # noqa: E402,F401
+    from oslo_utils import eventletutils  # noqa: E402,F401
+    from tooz import coordination as _tooz_coordination  # noqa: E402,F401
+finally:
+    if _block_eventlet and sys.modules.get('eventlet', False) is None:
+        del sys.modules['eventlet']
 
 import oslo_messaging as messaging  # noqa: E402
 from oslo_config import cfg  # noqa: E402

@@ -117,3 +117,18 @@ def test_no_eventlet_is_loaded():
                          env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == 'threading'
+
+
+def test_a_driver_may_still_import_eventlet_itself():
+    # Some Delfin-written drivers import eventlet for a timer; the service
+    # keeps its own libraries off eventlet without refusing theirs.
+    code = ('import sys; import delfin.rpc, delfin.service; '
+            'import eventlet; '
+            'assert sys.modules["eventlet"] is eventlet; '
+            'from oslo_service import backend; '
+            'print(backend.get_backend_type().value)')
+    out = subprocess.run([sys.executable, '-c', code], cwd=conftest.REPO_ROOT,
+                         capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == 'threading'
