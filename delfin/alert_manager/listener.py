@@ -34,6 +34,12 @@ left is then counted as ``abandoned``).
 Credentials are swapped at run time with `TrapListener.set_credentials`;
 workers apply the new value between two batches.
 
+A ``prepare`` callable (picklable; swapped along with the credentials)
+moves the handler's per-trap work into the workers: the decoder calls
+``prepare(traps)`` on each batch and the handler receives a `TrapBatch`
+whose ``prepared`` holds the results, one per trap (None where a batch's
+``prepare`` failed: the handler then does that work itself).
+
 Running unprivileged: UDP port 162 is privileged.  Either listen on a port
 above 1023 (``trap_receiver_port``, e.g. 10162) and point the devices there
 or redirect 162 to it in the firewall, or grant the service the capability
@@ -115,6 +121,13 @@ _SLOTS = _REASON_BASE + len(Reason.ALL)
 _QUEUE_FULL_SLOT = _REASON_SLOT[Reason.QUEUE_FULL]
 
 _END = None  # queued by the reader after its last datagram
+# set_credentials keeps the current ``prepare``.
+_UNCHANGED = object()
+
+
+class TrapBatch(list):
+    """A batch of `Trap`s with the per-trap results of ``prepare``."""
+    prepared = None
 
 
 def _bind(host, port, rcvbuf, reuse_port):
@@ -154,9 +167,10 @@ def _bind(host, port, rcvbuf, reuse_port):
 class _Wire(object):
     """Reader thread plus decode loop around one socket."""
 
-    def __init__(self, sock, credentials, counters, options):
+    def __init__(self, sock, credentials, counters, options, prepare=None):
         self.sock = sock
         self.credentials = credentials
+        self.prepare = prepare
         self.counters = counters
         self.queue = queue.SimpleQueue()
         self.queue_size = options['queue_size']
@@ -230,7 +244,8 @@ class _Wire(object):
     def work(self, emit):
         """Decode queued datagrams until the reader has finished.
 
-        ``emit(traps, received_at_monotonic)`` gets each non-empty batch.
+        ``emit(traps, received_at_monotonic, prepared)`` gets each non-empty
+        batch.
         """
         get = self.queue.get
         counters = self.counters
@@ -286,10 +301,24 @@ class _Wire(object):
                 traps.append(trap)
                 stamps.append(stamp)
             if traps:
-                emit(traps, stamps)
+                emit(traps, stamps, self._prepare(traps))
                 counters[_ACCEPTED] += len(traps)
             counters[_QUEUED_BYTES_OUT] += size
             counters[_PROCESSED] += processed
+
+    def _prepare(self, traps):
+        prepare = self.prepare
+        if prepare is None:
+            return None
+        try:
+            prepared = prepare(traps)
+        except Exception:
+            # The handler then does the work itself.
+            self._log_decoder_error()
+            return None
+        if len(prepared) != len(traps):
+            return None
+        return prepared
 
     def _log_decoder_error(self):
         self.decoder_errors += 1
@@ -343,8 +372,8 @@ _CONTROL = b'C'
 _trap_fields = operator.attrgetter(*Trap.__dataclass_fields__)
 
 
-def _pack_traps(traps, stamps):
-    body = (stamps, [_trap_fields(trap) for trap in traps])
+def _pack_traps(traps, stamps, prepared=None):
+    body = (stamps, [_trap_fields(trap) for trap in traps], prepared)
     try:
         return _MARSHALLED_TRAPS + marshal.dumps(body)
     except ValueError:
@@ -356,9 +385,10 @@ def _unpack(message):
     kind, body = message[:1], message[1:]
     if kind == _CONTROL:
         return pickle.loads(body)
-    stamps, rows = (marshal.loads(body) if kind == _MARSHALLED_TRAPS
-                    else pickle.loads(body))
-    return ('traps', [Trap(*row) for row in rows], stamps)
+    stamps, rows, prepared = (marshal.loads(body)
+                              if kind == _MARSHALLED_TRAPS
+                              else pickle.loads(body))
+    return ('traps', [Trap(*row) for row in rows], stamps, prepared)
 
 
 def _send_control(conn, *message):
@@ -366,7 +396,7 @@ def _send_control(conn, *message):
 
 
 def _worker_main(host, port, reuse_port, rcvbuf, credentials, options,
-                 counters, data_conn, control_conn):
+                 counters, data_conn, control_conn, prepare=None):
     """Entry point of a worker process."""
     sys.setswitchinterval(_WORKER_SWITCH_INTERVAL)
     try:
@@ -375,7 +405,7 @@ def _worker_main(host, port, reuse_port, rcvbuf, credentials, options,
         _send_control(data_conn, 'error',
                       '%s: %s' % (type(exc).__name__, exc))
         return
-    wire = _Wire(sock, credentials, counters, options)
+    wire = _Wire(sock, credentials, counters, options, prepare)
     _send_control(data_conn, 'ready', sock.getsockname()[1], granted)
 
     def control():
@@ -387,6 +417,8 @@ def _worker_main(host, port, reuse_port, rcvbuf, credentials, options,
                 wire.request_stop(0)
                 return
             if message[0] == 'credentials':
+                if len(message) > 3:
+                    wire.prepare = message[3]
                 wire.credentials = message[1]
                 counters[_GENERATION] = message[2]
             elif message[0] == 'stop':
@@ -397,8 +429,8 @@ def _worker_main(host, port, reuse_port, rcvbuf, credentials, options,
                      name='trap-control').start()
     wire.start_reader()
 
-    def emit(traps, stamps):
-        data_conn.send_bytes(_pack_traps(traps, stamps))
+    def emit(traps, stamps, prepared):
+        data_conn.send_bytes(_pack_traps(traps, stamps, prepared))
 
     try:
         wire.work(emit)
@@ -440,7 +472,7 @@ class TrapListener(object):
     processes (0: threads in this process).  ``rcvbuf``: socket receive
     buffer asked for, in bytes.  ``queue_size``/``queue_bytes``: bounds of
     each worker's queue.  ``drain_timeout``: default bound of a graceful
-    `stop`.
+    `stop`.  ``prepare``: see the module docstring.
     """
 
     def __init__(self, handler, credentials, host='0.0.0.0', port=162,
@@ -448,12 +480,13 @@ class TrapListener(object):
                  queue_size=DEFAULT_QUEUE_SIZE,
                  queue_bytes=DEFAULT_QUEUE_BYTES,
                  batch_size=DEFAULT_BATCH_SIZE,
-                 drain_timeout=DEFAULT_DRAIN_TIMEOUT):
+                 drain_timeout=DEFAULT_DRAIN_TIMEOUT, prepare=None):
         if processes < 0:
             raise ValueError('processes must be 0 or more')
         self._handler = handler
         # No credentials yet: every datagram is refused with its reason.
         self._credentials = credentials or Credentials()
+        self._prepare = prepare
         self._generation = 0
         self._host = host
         self._requested_port = port
@@ -528,7 +561,8 @@ class TrapListener(object):
             reuse_port=False)
         self._port = sock.getsockname()[1]
         counters = [0] * _SLOTS
-        self._wire = _Wire(sock, self._credentials, counters, self._options)
+        self._wire = _Wire(sock, self._credentials, counters, self._options,
+                           self._prepare)
         self._wire.start_reader()
         decoder = threading.Thread(target=self._wire.work,
                                    args=(self._deliver,), daemon=True,
@@ -545,7 +579,7 @@ class TrapListener(object):
             target=_worker_main, name='delfin-trap-worker', daemon=True,
             args=(self._host, port, self._processes > 1, self._rcvbuf,
                   self._credentials, self._options, counters, data_write,
-                  control_read))
+                  control_read, self._prepare))
         process.start()
         data_write.close()
         control_read.close()
@@ -619,18 +653,24 @@ class TrapListener(object):
 
     # -- credentials -------------------------------------------------------
 
-    def set_credentials(self, credentials, timeout=10.0):
-        """Replace the credentials; True once every worker applies them."""
+    def set_credentials(self, credentials, timeout=10.0,
+                        prepare=_UNCHANGED):
+        """Replace the credentials (and ``prepare`` when given); True once
+        every worker applies them."""
+        message = ('credentials', credentials)
+        if prepare is not _UNCHANGED:
+            self._prepare = prepare
         self._credentials = credentials
         if self._wire is not None:
+            self._wire.prepare = self._prepare
             self._wire.credentials = credentials
             return True
         with self._lock:
             self._generation += 1
             generation = self._generation
         for worker in list(self._workers):
-            self._send_control(worker, ('credentials', credentials,
-                                        generation))
+            self._send_control(worker, message + (generation,
+                                                  self._prepare))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if all(w.counters[_GENERATION] >= generation or w.done
@@ -641,7 +681,10 @@ class TrapListener(object):
 
     # -- delivery ----------------------------------------------------------
 
-    def _deliver(self, traps, stamps):
+    def _deliver(self, traps, stamps, prepared=None):
+        if prepared is not None:
+            traps = TrapBatch(traps)
+            traps.prepared = prepared
         now = time.monotonic()
         counts = self._latency_counts
         total = 0.0
@@ -671,7 +714,7 @@ class TrapListener(object):
         """
         limit = self._options['batch_size']
         timeout = _READ_TIMEOUT
-        traps, stamps = [], []
+        traps, stamps, prepared = [], [], []
         while True:
             live = {w.data_conn: w for w in self._workers if not w.done}
             if not live:
@@ -681,19 +724,19 @@ class TrapListener(object):
             except OSError:
                 break
             for conn in ready:
-                self._receive(live[conn], traps, stamps)
+                self._receive(live[conn], traps, stamps, prepared)
             if ready and len(traps) < limit:
                 # Take whatever else is already waiting before handing over.
                 timeout = 0
                 continue
             timeout = _READ_TIMEOUT
             if traps:
-                self._hand_over(traps, stamps)
-                traps, stamps = [], []
+                self._hand_over(traps, stamps, prepared)
+                traps, stamps, prepared = [], [], []
         if traps:
-            self._hand_over(traps, stamps)
+            self._hand_over(traps, stamps, prepared)
 
-    def _receive(self, worker, traps, stamps):
+    def _receive(self, worker, traps, stamps, prepared):
         try:
             message = _unpack(worker.data_conn.recv_bytes())
         except (EOFError, OSError):
@@ -708,20 +751,25 @@ class TrapListener(object):
         if kind == 'traps':
             traps.extend(message[1])
             stamps.extend(message[2])
+            prepared.extend(message[3] or [None] * len(message[1]))
         elif kind == 'done':
             worker.done = True
         elif kind == 'error':
             LOG.error('Trap worker %s failed: %s', worker.process.pid,
                       message[1])
 
-    def _hand_over(self, traps, stamps):
+    def _hand_over(self, traps, stamps, prepared):
         limit = self._options['batch_size']
+        if not any(p is not None for p in prepared):
+            prepared = None
         for start in range(0, len(traps), limit):
             if self._stopping and time.monotonic() > self._deadline:
                 self._abandoned += len(traps) - start
                 return
             self._deliver(traps[start:start + limit],
-                          stamps[start:start + limit])
+                          stamps[start:start + limit],
+                          None if prepared is None
+                          else prepared[start:start + limit])
 
     def _worker_lost(self, worker):
         worker.done = True

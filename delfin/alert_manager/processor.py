@@ -69,9 +69,12 @@ class StorageInfo(object):
     """What the processor needs of one storage, read ahead of traps."""
     __slots__ = ('id', 'name', 'vendor', 'model', 'serial_number',
                  'driver_class', 'context', 'controllers', 'attrs',
-                 'last_error_log')
+                 'last_error_log', 'row', 'driver_kind')
 
-    def __init__(self, row, driver_class, controllers):
+    def __init__(self, row, driver_class, controllers, driver_kind=None):
+        self.row = row
+        # (vendor, model) of the access information: what names the driver.
+        self.driver_kind = driver_kind
         self.id = row['id']
         self.name = row['name']
         self.vendor = row['vendor']
@@ -141,7 +144,8 @@ def load_storages(storage_ids, class_of=None):
             except Exception as exc:
                 LOG.error("No driver for storage %s (%s %s): %s", row['id'],
                           kind[0], kind[1], exc)
-        infos[row['id']] = StorageInfo(row, cls, ctrl.get(row['id'], {}))
+        infos[row['id']] = StorageInfo(row, cls, ctrl.get(row['id'], {}),
+                                       kind)
     return infos
 
 
@@ -189,6 +193,158 @@ def _cast_alert_sync(storage_id):
         delfin_context.get_admin_context(), storage_id, None)
 
 
+# What mapping one trap came to (first item of `TrapMapper.outcome`):
+# (ALERT, alert dict or prepared alert); (UNKNOWN,) no storage for the trap
+# or its alert; (FAILED, storage_id) no driver or parse_alert raised;
+# (INCOMPLETE, storage_id) the storage needs a poll; (NOT_ALERT,).
+ALERT = 'a'
+UNKNOWN = 'u'
+FAILED = 'f'
+INCOMPLETE = 'i'
+NOT_ALERT = 'n'
+
+
+class TrapMapper(object):
+    """Steps 1-4 of the module docstring over a storage snapshot
+    ({storage_id: `StorageInfo`}); no database access."""
+
+    def __init__(self, infos):
+        by_kind = {}
+        for info in infos.values():
+            by_kind.setdefault((info.vendor, info.model), []).append(info)
+        self.storages = dict(infos)
+        self.by_kind = by_kind
+
+    def outcome(self, trap):
+        owners = trap.owners
+        info = None
+        for owner in owners:
+            info = self.storages.get(owner)
+            if info is not None:
+                break
+        if info is None:
+            return (UNKNOWN,)
+        if info.driver_class is None:
+            return (FAILED, info.id)
+        source_ip = trap.source_ip
+        data = dict(trap.varbinds)
+        data['transport_address'] = source_ip
+        data['storage_id'] = info.id
+        controller = info.controllers.get(source_ip)
+        if controller is not None:
+            data['controller_name'] = controller
+        try:
+            alert = info.driver_class.parse_alert(info.context, data)
+        except exception.IncompleteTrapInformation:
+            return (INCOMPLETE, info.id)
+        except Exception as exc:
+            self._log_parse_error(info, exc)
+            return (FAILED, info.id)
+        if not alert:
+            return (NOT_ALERT,)
+        target = self._attribute(info, alert, owners)
+        if target is None:
+            return (UNKNOWN,)
+        alert = dict(alert)
+        alert.update(target.attrs)
+        return (ALERT, alert)
+
+    def _attribute(self, info, alert, owners):
+        """The storage an alert belongs to (see step 4), or None."""
+        serial = alert.get('serial_number')
+        name = alert.get('storage_name')
+        if serial:
+            if serial == info.serial_number:
+                return info
+            key = 'serial_number'
+            wanted = serial
+        elif name:
+            if name == info.name:
+                return info
+            key = 'name'
+            wanted = name
+        else:
+            return info
+        candidates = [self.storages.get(o) for o in owners]
+        candidates += self.by_kind.get((info.vendor, info.model), [])
+        for other in candidates:
+            if other is not None and getattr(other, key) == wanted:
+                return other
+        LOG.info("Dropping an alert from storage %s for unknown storage "
+                 "%s %s", info.id, key, wanted)
+        return None
+
+    @staticmethod
+    def _log_parse_error(info, exc):
+        now = time.monotonic()
+        if now - info.last_error_log >= _ERROR_LOG_INTERVAL:
+            info.last_error_log = now
+            LOG.warning("Driver of storage %s failed to parse a trap: %s: "
+                        "%s", info.id, type(exc).__name__, exc)
+
+
+class TrapPreparer(object):
+    """The per-trap work of the processor, done in the listener's workers.
+
+    Given to `listener.TrapListener` as its ``prepare``: it travels to the
+    worker processes (pickled: the storages as plain values) with every
+    change of the alert sources, loads the drivers' classes there, and
+    turns each decoded trap into a `TrapMapper` outcome whose alert is
+    already `store.prepare`d, so that the handler in the parent only
+    counts and stores.  A driver whose class cannot be loaded fails the
+    traps of its storages (``parse_failed``), as in the parent.
+    """
+
+    def __init__(self, infos=None, class_of=None):
+        infos = infos or {}
+        self._entries = [(dict(i.row), i.driver_kind, dict(i.controllers))
+                         for i in infos.values()]
+        self._class_of = class_of
+        self._mapper = None
+
+    def __getstate__(self):
+        return {'entries': self._entries}
+
+    def __setstate__(self, state):
+        self._entries = state['entries']
+        self._class_of = None
+        self._mapper = None
+
+    def _build(self):
+        class_of = self._class_of or _driver_class_resolver()
+        failed = {}
+        infos = {}
+        for row, kind, controllers in self._entries:
+            cls = None
+            if kind is not None:
+                kind = tuple(kind)
+                if kind in failed:
+                    cls = None
+                else:
+                    try:
+                        cls = class_of(*kind)
+                    except Exception as exc:
+                        failed[kind] = exc
+                        LOG.error("No driver for storage %s (%s %s): %s",
+                                  row['id'], kind[0], kind[1], exc)
+            infos[row['id']] = StorageInfo(row, cls, controllers, kind)
+        return TrapMapper(infos)
+
+    def __call__(self, traps):
+        """One outcome per trap (plain values, see `TrapMapper.outcome`)."""
+        mapper = self._mapper
+        if mapper is None:
+            mapper = self._mapper = self._build()
+        prepare = alert_store.prepare
+        outcomes = []
+        for trap in traps:
+            result = mapper.outcome(trap)
+            if result[0] == ALERT:
+                result = (ALERT, prepare(result[1]))
+            outcomes.append(result)
+        return outcomes
+
+
 class AlertProcessor(object):
     """The listener's handler: maps, parses and stores batches of traps.
 
@@ -213,9 +369,7 @@ class AlertProcessor(object):
         self.ignored = {'not_alert': 0, 'incomplete': 0}
         self.stored = 0
         self.write_errors = 0
-        self._storages = {}
-        # storage ids with a source, by (vendor, model), for redirection.
-        self._by_kind = {}
+        self._mapper = TrapMapper({})
         self._queue = None
         self._writer = None
         self._pending = 0
@@ -230,14 +384,17 @@ class AlertProcessor(object):
 
     def set_storages(self, infos):
         """Replace the storage snapshot ({storage_id: `StorageInfo`})."""
-        by_kind = {}
-        for info in infos.values():
-            by_kind.setdefault((info.vendor, info.model), []).append(info)
-        self._storages = dict(infos)
-        self._by_kind = by_kind
+        self._mapper = TrapMapper(infos)
 
     def storage(self, storage_id):
-        return self._storages.get(storage_id)
+        return self._mapper.storages.get(storage_id)
+
+    def _attribute(self, info, alert, owners):
+        return self._mapper._attribute(info, alert, owners)
+
+    def preparer(self):
+        """A `TrapPreparer` of the current storage snapshot."""
+        return TrapPreparer(self._mapper.storages)
 
     # -- the handler -------------------------------------------------------
 
@@ -251,11 +408,23 @@ class AlertProcessor(object):
         None (the batch is queued for the writer thread).
         """
         started = time.monotonic()
+        # Outcomes the listener's workers computed (see `TrapPreparer`),
+        # one per trap, or None where the work is done here.
+        outcomes = getattr(traps, 'prepared', None)
         alerts = []
-        for trap in traps:
-            alert = self._alert_of(trap)
-            if alert is not None:
-                alerts.append(alert)
+        outcome_of = self._mapper.outcome
+        prepare = alert_store.prepare
+        for i, trap in enumerate(traps):
+            result = outcomes[i] if outcomes is not None else None
+            if result is None:
+                result = outcome_of(trap)
+                if result[0] == ALERT:
+                    alerts.append(prepare(result[1]))
+                    continue
+            if result[0] == ALERT:
+                alerts.append(result[1])
+            else:
+                self._count(result)
         if not alerts:
             metrics.BATCH_SECONDS.observe(time.monotonic() - started)
             return None
@@ -269,11 +438,27 @@ class AlertProcessor(object):
         self._queue.put((alerts, started))
         return None
 
+    def _count(self, result):
+        kind = result[0]
+        if kind == UNKNOWN:
+            self.dropped[Reason.UNKNOWN_SOURCE] += 1
+        elif kind == FAILED:
+            self.dropped[Reason.PARSE_FAILED] += 1
+        elif kind == INCOMPLETE:
+            self.ignored['incomplete'] += 1
+            metrics.TRAPS_IGNORED.labels('incomplete').inc()
+            if self.poll is not None:
+                self.poll(result[1])
+        else:
+            self.ignored['not_alert'] += 1
+            metrics.TRAPS_IGNORED.labels('not_alert').inc()
+
     def _write(self, alerts):
+        """Store prepared alerts (see `store.prepare`)."""
         report = self.dispatcher is not None and self.dispatcher.active
         try:
-            result = self.store.save(alerts, constants.AlertSourceType.TRAP,
-                                     report=report)
+            result = self.store.save_prepared(
+                alerts, constants.AlertSourceType.TRAP, report=report)
         except Exception:
             self.write_errors += 1
             LOG.exception("Storing %d alerts failed; they are lost",
@@ -338,79 +523,3 @@ class AlertProcessor(object):
         self._queue.put(None)
         self._writer.join(timeout)
         self._writer = None
-
-    def _alert_of(self, trap):
-        owners = trap.owners
-        info = None
-        for owner in owners:
-            info = self._storages.get(owner)
-            if info is not None:
-                break
-        if info is None:
-            self.dropped[Reason.UNKNOWN_SOURCE] += 1
-            return None
-        if info.driver_class is None:
-            self.dropped[Reason.PARSE_FAILED] += 1
-            return None
-        source_ip = trap.source_ip
-        data = dict(trap.varbinds)
-        data['transport_address'] = source_ip
-        data['storage_id'] = info.id
-        controller = info.controllers.get(source_ip)
-        if controller is not None:
-            data['controller_name'] = controller
-        try:
-            alert = info.driver_class.parse_alert(info.context, data)
-        except exception.IncompleteTrapInformation:
-            self.ignored['incomplete'] += 1
-            metrics.TRAPS_IGNORED.labels('incomplete').inc()
-            if self.poll is not None:
-                self.poll(info.id)
-            return None
-        except Exception as exc:
-            self.dropped[Reason.PARSE_FAILED] += 1
-            self._log_parse_error(info, exc)
-            return None
-        if not alert:
-            self.ignored['not_alert'] += 1
-            metrics.TRAPS_IGNORED.labels('not_alert').inc()
-            return None
-        target = self._attribute(info, alert, owners)
-        if target is None:
-            self.dropped[Reason.UNKNOWN_SOURCE] += 1
-            return None
-        alert = dict(alert)
-        alert.update(target.attrs)
-        return alert
-
-    def _attribute(self, info, alert, owners):
-        """The storage an alert belongs to (see step 4), or None."""
-        serial = alert.get('serial_number')
-        name = alert.get('storage_name')
-        if serial:
-            if serial == info.serial_number:
-                return info
-            key = 'serial_number'
-            wanted = serial
-        elif name:
-            if name == info.name:
-                return info
-            key = 'name'
-            wanted = name
-        else:
-            return info
-        candidates = [self._storages.get(o) for o in owners]
-        candidates += self._by_kind.get((info.vendor, info.model), [])
-        for other in candidates:
-            if other is not None and getattr(other, key) == wanted:
-                return other
-        LOG.info("Dropping an alert from storage %s for unknown storage "
-                 "%s %s", info.id, key, wanted)
-        return None
-
-    def _log_parse_error(self, info, exc):
-        now = time.monotonic()
-        if now - info.last_error_log >= _ERROR_LOG_INTERVAL:
-            info.last_error_log = now
-            LOG.warning("Driver of storage %s failed to parse a trap: %s: "
-                        "%s", info.id, type(exc).__name__, exc)

@@ -7,7 +7,12 @@
                -> AlertProcessor (storage, driver parse_alert)
                -> AlertStore (SQL) -> exporters
 
-and keeps it configured: a `sources.SourceWatcher` reloads the alert
+The per-trap work of the processor (driver ``parse_alert``, attribution,
+normalisation, fingerprint) runs in the listener's worker processes
+(`alert_processor.TrapPreparer`, swapped along with the credentials), so
+this process only counts and stores.
+
+It keeps the pipeline configured: a `sources.SourceWatcher` reloads the alert
 sources when they change and swaps the listener's credentials and the
 processor's storage snapshot, so snmp-config changes and removed storages
 take effect without a restart.  It owns the process's alert exporter
@@ -88,6 +93,7 @@ class AlertService(service.Component):
             alert_store.AlertStore(), self.dispatcher, self.poll_trigger,
             writer=True)
         self._credentials = None
+        self._preparer = None
         self.watcher = sources.SourceWatcher(self._apply_sources)
         # The first load happens before the socket opens, so the first
         # datagram already meets the configured sources.
@@ -97,7 +103,7 @@ class AlertService(service.Component):
             self.processor, self._credentials, host=self.host,
             port=self.requested_port, processes=self.processes,
             rcvbuf=opts.receive_buffer, queue_size=opts.queue_size,
-            batch_size=opts.batch_size)
+            batch_size=opts.batch_size, prepare=self._preparer)
         self.listener.start()
         self.watcher.start()
         metrics.register_pipeline(self)
@@ -114,8 +120,10 @@ class AlertService(service.Component):
             # its storage.
             self.processor.set_storages(infos)
             self._credentials = credentials
+            self._preparer = self.processor.preparer()
             if self.listener is not None:
-                if not self.listener.set_credentials(credentials):
+                if not self.listener.set_credentials(
+                        credentials, prepare=self._preparer):
                     LOG.warning("A trap worker did not take the new alert "
                                 "sources in time")
         LOG.info("Alert sources: %d storages, %s", len(infos), credentials)

@@ -143,6 +143,17 @@ def fingerprint(storage_id, row):
                            digest_size=20).hexdigest()
 
 
+def prepare(alert):
+    """What `AlertStore.save_prepared` takes of one alert dict: a tuple
+    ``(storage_id, fingerprint, row, source, storage attributes)`` of plain
+    values, cheap to send between processes."""
+    storage_id = alert['storage_id']
+    row = normalise(alert)
+    return (storage_id, fingerprint(storage_id, row), row,
+            alert.get('source'),
+            {k: alert.get(k) for k in STORAGE_FIELDS if k in alert})
+
+
 def is_recovery(row):
     return row.get('category') == constants.Category.RECOVERY
 
@@ -222,26 +233,28 @@ class AlertStore(object):
         counts only if it is newer than the stored alert's last one;
         the others are already known (counted in ``known``).
         """
+        return self.save_prepared([prepare(a) for a in alerts], source,
+                                  report, only_newer)
+
+    def save_prepared(self, items, source=constants.AlertSourceType.TRAP,
+                      report=True, only_newer=False):
+        """`save` of alerts already passed through `prepare` (which may
+        have run in another process)."""
         result = SaveResult(report)
-        if not alerts:
+        if not items:
             return result
         groups = collections.OrderedDict()
         attrs = {}
-        for alert in alerts:
-            storage_id = alert['storage_id']
-            row = normalise(alert)
-            fp = fingerprint(storage_id, row)
+        for storage_id, fp, row, alert_source, storage_attrs in items:
             key = (storage_id, fp)
             group = groups.get(key)
             if group is None:
                 groups[key] = _Group(storage_id, fp, row,
-                                     alert.get('source') or source,
-                                     only_newer)
+                                     alert_source or source, only_newer)
             else:
                 group.add(row)
             if storage_id not in attrs:
-                attrs[storage_id] = {k: alert.get(k) for k in STORAGE_FIELDS
-                                     if k in alert}
+                attrs[storage_id] = storage_attrs
         dropped = 0
         for attempt in range(_ATTEMPTS):
             try:
