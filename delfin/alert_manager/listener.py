@@ -38,7 +38,9 @@ A ``prepare`` callable (picklable; swapped along with the credentials)
 moves the handler's per-trap work into the workers: the decoder calls
 ``prepare(traps)`` on each batch and the handler receives a `TrapBatch`
 whose ``prepared`` holds the results, one per trap (None where a batch's
-``prepare`` failed: the handler then does that work itself).
+``prepare`` failed: the handler then does that work itself).  A trap with
+a result arrives without its variable bindings (``varbinds`` is empty)
+when it comes from a worker process.
 
 Running unprivileged: UDP port 162 is privileged.  Either listen on a port
 above 1023 (``trap_receiver_port``, e.g. 10162) and point the devices there
@@ -370,10 +372,17 @@ _MARSHALLED_TRAPS = b'M'
 _PICKLED_TRAPS = b'P'
 _CONTROL = b'C'
 _trap_fields = operator.attrgetter(*Trap.__dataclass_fields__)
+_VARBINDS = list(Trap.__dataclass_fields__).index('varbinds')
 
 
 def _pack_traps(traps, stamps, prepared=None):
-    body = (stamps, [_trap_fields(trap) for trap in traps], prepared)
+    rows = [_trap_fields(trap) for trap in traps]
+    if prepared is not None:
+        # What ``prepare`` made of a trap replaces its variable bindings,
+        # which would double the bytes to send and to unpack.
+        rows = [row if done is None else row[:_VARBINDS] + ({},)
+                + row[_VARBINDS + 1:] for row, done in zip(rows, prepared)]
+    body = (stamps, rows, prepared)
     try:
         return _MARSHALLED_TRAPS + marshal.dumps(body)
     except ValueError:

@@ -259,6 +259,7 @@ class AlertStore(object):
         for attempt in range(_ATTEMPTS):
             try:
                 with self._lock, db_engine.writer() as conn:
+                    _tune(conn)
                     self._save(conn, groups, attrs, result)
                 return result
             except sa.exc.IntegrityError as exc:
@@ -545,6 +546,22 @@ _UPDATE_CLEAR = sa.update(TABLE).where(
 _INSERT = sa.insert(TABLE)
 _INSERT_KEYS = tuple(c.name for c in TABLE.columns)
 _compiled = {}
+
+
+# SQLite settings of the connections alert batches are written with (per
+# connection, not transactional, so they are simply repeated per batch).
+# New alerts insert into indexes keyed by random fingerprints: with the
+# default 2 MiB page cache most of an index's pages are read again for
+# every batch; and checkpointing the write-ahead log every 1000 pages
+# rewrites those pages several times as often as every 16384.
+_SQLITE_WRITE_PRAGMAS = ('PRAGMA cache_size=-65536',
+                         'PRAGMA wal_autocheckpoint=16384')
+
+
+def _tune(conn):
+    if conn.dialect.name == 'sqlite':
+        for pragma in _SQLITE_WRITE_PRAGMAS:
+            conn.exec_driver_sql(pragma)
 
 
 def _executemany(conn, stmt, rows):

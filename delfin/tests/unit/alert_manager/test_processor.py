@@ -1,10 +1,13 @@
 """The trap processor with the fake storage driver and a real SQLite
 store: storage attributes, the dict drivers receive, drops by reason,
-polls for incomplete traps, attribution to another storage."""
+polls for incomplete traps, attribution to another storage; the same
+work done ahead by the listener's workers (`TrapPreparer`)."""
+import pickle
 import threading
 
 import pytest
 
+from delfin.alert_manager import listener
 from delfin.alert_manager import processor as alert_processor
 from delfin.alert_manager import store as alert_store
 from delfin.alert_manager.snmp import decoder
@@ -167,3 +170,105 @@ def test_poll_trigger_debounces_per_storage():
     assert asked == ['s1']
     assert trigger('s1') is True
     trigger.cancel()
+
+
+# -- the per-trap work done in the listener's workers ----------------------
+
+def shipped(proc):
+    """The processor's preparer as a worker process receives it."""
+    return pickle.loads(pickle.dumps(proc.preparer()))
+
+
+def as_from_worker(traps, prepared):
+    """The batch the handler gets from a worker: prepared traps come
+    without their variable bindings."""
+    batch = listener.TrapBatch(
+        trap if done is None else decoder.Trap(
+            trap.version, trap.source_ip, trap.source_port, trap.trap_oid,
+            {}, owners=trap.owners)
+        for trap, done in zip(traps, prepared))
+    batch.prepared = prepared
+    return batch
+
+
+COMPARED = ('alert_id', 'alert_name', 'severity', 'category', 'type',
+            'sequence_number', 'description', 'recovery_advice',
+            'resource_type', 'location', 'match_key', 'clear_category',
+            'occurrence_count', 'state', 'source')
+
+
+def test_worker_path_stores_what_the_parent_path_stores(make, make_storage):
+    here, there = register(make_storage), register(make_storage)
+    for storage in (here, there):
+        db_api.create('controller', {
+            'storage_id': storage['id'], 'native_controller_id': 'c1',
+            'name': 'ctrl-' + storage['id'][:4], 'mgmt_ip': '10.0.0.1'})
+    proc, _ = make([here, there])
+    proc.handle([trap([here['id']], 7), trap([here['id']], 7)])
+    traps = [trap([there['id']], 7), trap([there['id']], 7)]
+    prepared = shipped(proc)(traps)
+    assert [p[0] for p in prepared] == [alert_processor.ALERT] * 2
+    result = proc.handle(as_from_worker(traps, prepared))
+    assert result.new == 1 and result.repeated == 1
+    [parent] = stored(here)
+    [worker] = stored(there)
+    assert parent['description'].replace(here['id'][:4], 'x') == \
+        worker['description'].replace(there['id'][:4], 'x')
+    assert {k: parent[k] for k in COMPARED if k != 'description'} == \
+        {k: worker[k] for k in COMPARED if k != 'description'}
+    assert worker['occurrence_count'] == 2
+    view = alert_store.query(filters={'id': worker['id']})[0]
+    assert view['storage_name'] == there['name']
+    assert proc.stored == 4
+
+
+class BrokenDriver(object):
+    """A driver whose parse_alert fails on every trap."""
+
+    @staticmethod
+    def parse_alert(context, alert):
+        raise ValueError('cannot read this trap')
+
+
+def test_parse_failure_in_the_worker_is_counted(make, make_storage):
+    storage = register(make_storage)
+    proc, _ = make([storage])
+    preparer = alert_processor.TrapPreparer(
+        {storage['id']: proc.storage(storage['id'])},
+        class_of=lambda vendor, model: BrokenDriver)
+    traps = [trap([storage['id']], 1), trap(['elsewhere'], 2)]
+    prepared = preparer(traps)
+    assert prepared == [(alert_processor.FAILED, storage['id']),
+                        (alert_processor.UNKNOWN,)]
+    proc.handle(as_from_worker(traps, prepared))
+    assert proc.dropped == {'parse_failed': 1, 'unknown_source': 1}
+    assert db_api.count('alert') == 0
+
+
+def test_driver_that_does_not_load_in_the_worker_fails_its_traps_only(
+        make, make_storage):
+    good = register(make_storage)
+    bad = register(make_storage, vendor='nobody', model='nothing')
+    proc, _ = make([good, bad])
+    preparer = shipped(proc)
+    traps = [trap([bad['id']], 1), trap([good['id']], 2)]
+    prepared = preparer(traps)
+    assert prepared[0] == (alert_processor.FAILED, bad['id'])
+    proc.handle(as_from_worker(traps, prepared))
+    assert proc.dropped['parse_failed'] == 1
+    assert len(stored(good)) == 1 and stored(bad) == []
+
+
+def test_incomplete_trap_in_the_worker_asks_the_parent_for_a_poll(
+        make, make_storage):
+    storage = register(make_storage)
+    proc, polls = make([storage])
+    incomplete = decoder.Trap('v2c', '10.0.0.1', 1, '', {UPTIME: '1'},
+                              owners=(storage['id'],))
+    not_prepared = trap([storage['id']], 4)
+    prepared = [shipped(proc)([incomplete])[0], None]
+    proc.handle(as_from_worker([incomplete, not_prepared], prepared))
+    assert polls.asked == [storage['id']]
+    assert proc.ignored['incomplete'] == 1
+    # A trap left to the handler is processed in the parent.
+    assert len(stored(storage)) == 1
