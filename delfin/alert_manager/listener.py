@@ -99,6 +99,9 @@ _WORKER_SWITCH_INTERVAL = 0.0005
 _START_TIMEOUT = 60.0
 # How long the decoder waits for more datagrams after the first of a batch.
 _LINGER = 0.002
+# A hand-over waiting less than this per trap means the handler's process
+# has time to spare (see _Wire._prepare).
+_EMIT_FREE = 0.00002
 # How long a stop waits, past the drain deadline, for a handler call.
 _STOP_GRACE = 10.0
 # Python < 3.12 does not name this Linux socket option.
@@ -173,6 +176,9 @@ class _Wire(object):
         self.sock = sock
         self.credentials = credentials
         self.prepare = prepare
+        # Seconds per trap the last hand-over waited for the handler's side.
+        self.emit_wait = 0.0
+        self.skipped = 0
         self.counters = counters
         self.queue = queue.SimpleQueue()
         self.queue_size = options['queue_size']
@@ -303,7 +309,10 @@ class _Wire(object):
                 traps.append(trap)
                 stamps.append(stamp)
             if traps:
-                emit(traps, stamps, self._prepare(traps))
+                prepared = self._prepare(traps)
+                sent = time.monotonic()
+                emit(traps, stamps, prepared)
+                self.emit_wait = (time.monotonic() - sent) / len(traps)
                 counters[_ACCEPTED] += len(traps)
             counters[_QUEUED_BYTES_OUT] += size
             counters[_PROCESSED] += processed
@@ -311,6 +320,12 @@ class _Wire(object):
     def _prepare(self, traps):
         prepare = self.prepare
         if prepare is None:
+            return None
+        if (self.emit_wait < _EMIT_FREE
+                and self.queue.qsize() > self.batch_size):
+            # This decoder is the bottleneck while the handler's process
+            # takes batches at once: leave the work to the handler.
+            self.skipped += len(traps)
             return None
         try:
             prepared = prepare(traps)
