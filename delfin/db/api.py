@@ -55,6 +55,83 @@ def _t(name):
         raise ValueError('unknown table %r' % name)
 
 
+# -- inventory row counts ----------------------------------------------------
+#
+# ``inventory_counts`` holds the exact number of rows of each inventory kind
+# per storage.  The sync engine adjusts it in the transaction that inserts or
+# deletes the rows; the generic writes below drop the affected entries
+# instead (they are rare: tools and tests), which makes readers count the
+# table until the next sync rebuilds the entry.
+
+
+def _counted(name):
+    return name in schema.INVENTORY
+
+
+def adjust_count(conn, name, storage_id, delta):
+    """Add ``delta`` to the stored row count of ``name`` of ``storage_id``
+    inside the caller's write transaction ``conn``, after the rows were
+    written; an absent entry is created from the table's own count."""
+    c = schema.inventory_counts.c
+    if delta and conn.execute(sa.update(schema.inventory_counts).where(
+            c.storage_id == storage_id, c.kind == name).values(
+            row_count=c.row_count + delta)).rowcount:
+        return
+    if not delta and conn.execute(sa.select(c.row_count).where(
+            c.storage_id == storage_id, c.kind == name)).first() is not None:
+        return
+    table = schema.INVENTORY[name]
+    conn.execute(sa.insert(schema.inventory_counts).from_select(
+        ['storage_id', 'kind', 'row_count'],
+        sa.select(sa.literal(storage_id, sa.String(36)),
+                  sa.literal(name, sa.String(64)),
+                  sa.func.count()).select_from(table).where(
+            table.c.storage_id == storage_id)))
+
+
+def stored_count(conn, name, storage_id):
+    """The row count of ``name`` of ``storage_id`` from
+    ``inventory_counts``, or None when it holds none."""
+    c = schema.inventory_counts.c
+    return conn.execute(sa.select(c.row_count).where(
+        c.storage_id == storage_id, c.kind == name)).scalar()
+
+
+def _forget_counts(conn, name, storage_id=None):
+    if not _counted(name):
+        return
+    c = schema.inventory_counts.c
+    where = [c.kind == name]
+    if isinstance(storage_id, str):
+        where.append(c.storage_id == storage_id)
+    conn.execute(sa.delete(schema.inventory_counts).where(*where))
+
+
+def _stored_total(c, name, filters):
+    """The exact number of rows of ``name`` matching ``filters`` from
+    ``inventory_counts``, or None when it cannot answer."""
+    if not _counted(name) or set(filters or ()) - {'storage_id'}:
+        return None
+    counts = schema.inventory_counts
+    storage_id = (filters or {}).get('storage_id')
+    if storage_id is None and filters:
+        return None
+    if isinstance(storage_id, str):
+        return stored_count(c, name, storage_id)
+    if storage_id is not None:
+        return None
+    # The whole table: exact when every storage has an entry (rows always
+    # belong to a storage).
+    storages = sa.select(sa.func.count()).select_from(
+        schema.storages).scalar_subquery()
+    entries, total, storages = c.execute(sa.select(
+        sa.func.count(), sa.func.sum(counts.c.row_count), storages).where(
+        counts.c.kind == name)).one()
+    if entries != storages:
+        return None
+    return int(total or 0)
+
+
 def utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
@@ -242,8 +319,10 @@ def list_rows(name, filters=None, sort=None, limit=None, offset=0,
         rows = [dict(zip(names, r)) for r in result.all()]
         if not with_total:
             return rows
-        total = c.execute(sa.select(sa.func.count()).select_from(
-            t.table).where(*where)).scalar_one()
+        total = _stored_total(c, name, filters)
+        if total is None:
+            total = c.execute(sa.select(sa.func.count()).select_from(
+                t.table).where(*where)).scalar_one()
         return rows, total
 
     return _execute(conn, run)
@@ -263,7 +342,12 @@ def create(name, values, conn=None):
     if t.key == 'id' and not values.get('id'):
         values['id'] = new_id()
     values.setdefault('created_at', utcnow())
-    _write(conn, lambda c: c.execute(sa.insert(t.table).values(**values)))
+
+    def run(c):
+        c.execute(sa.insert(t.table).values(**values))
+        _forget_counts(c, name, values.get('storage_id'))
+
+    _write(conn, run)
     return get(name, values[t.key], conn=conn) if conn is not None \
         else get(name, values[t.key])
 
@@ -280,6 +364,8 @@ def update(name, key, values, conn=None):
             t.table.c[t.key] == key).values(**values))
         if res.rowcount == 0:
             raise t.not_found(key)
+        if 'storage_id' in values:
+            _forget_counts(c, name)
         return _row(c.execute(sa.select(t.table).where(
             t.table.c[t.key] == key)).first())
 
@@ -294,6 +380,7 @@ def delete(name, key, conn=None):
         res = c.execute(sa.delete(t.table).where(t.table.c[t.key] == key))
         if res.rowcount == 0:
             raise t.not_found(key)
+        _forget_counts(c, name)
 
     _write(conn, run)
 
@@ -304,8 +391,14 @@ def delete_where(name, conn=None, **filters):
     where = _where(t, filters)
     if not where:
         raise ValueError('delete_where needs a filter')
-    return _write(conn, lambda c: c.execute(
-        sa.delete(t.table).where(*where)).rowcount)
+
+    def run(c):
+        count = c.execute(sa.delete(t.table).where(*where)).rowcount
+        if count:
+            _forget_counts(c, name, filters.get('storage_id'))
+        return count
+
+    return _write(conn, run)
 
 
 def _execute(conn, fn):

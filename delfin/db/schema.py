@@ -138,6 +138,21 @@ INVENTORY = {kind.name: _inventory_table(kind)
              for kind in resources.inventory_kinds()}
 TABLES = dict(INVENTORY, storage=storages)
 
+# Exact row counts of each inventory kind per storage, written in the same
+# transaction as the rows they count, so that a list's ``total`` is one
+# primary-key read instead of a count over a whole storage's index.  A
+# missing row means "unknown": readers count the table instead.
+inventory_counts = sa.Table(
+    'inventory_counts', metadata,
+    sa.Column('storage_id', sa.String(36),
+              sa.ForeignKey('storages.id', ondelete='CASCADE'),
+              primary_key=True),
+    sa.Column('kind', sa.String(64), primary_key=True),
+    sa.Column('row_count', sa.BigInteger, nullable=False),
+    # Whole-table totals add up one kind over every storage.
+    sa.Index('ix_inventory_counts_kind', 'kind', 'row_count'),
+)
+
 access_info = sa.Table(
     'access_info', metadata,
     sa.Column('storage_id', sa.String(36),

@@ -465,10 +465,16 @@ class KindSync(object):
         return tuple(values[i] for i in self._id_pos)
 
     def _count(self):
+        """The number of stored rows, and whether ``inventory_counts``
+        holds it."""
         with db_engine.reader() as conn:
+            stored = db_api.stored_count(conn, self.kind.name,
+                                         self.storage_id)
+            if stored is not None:
+                return stored, True
             return conn.execute(sa.select(sa.func.count()).select_from(
                 self.table).where(self.table.c.storage_id
-                                  == self.storage_id)).scalar_one()
+                                  == self.storage_id)).scalar_one(), False
 
     def _existing(self, keys):
         """{key: (id, values)} of the chunk's rows already stored."""
@@ -511,7 +517,7 @@ class KindSync(object):
 
     def run(self, items):
         """Sync from ``items`` (any iterable of dicts); returns self."""
-        before = self._count()
+        before, counted = self._count()
         seen = set()
         matched = 0
         iterator = iter(items)
@@ -536,6 +542,10 @@ class KindSync(object):
         gone = before - matched
         if gone > 0:
             self._delete_unseen(seen)
+        if not counted and not self.inserted and not self.deleted:
+            # Nothing was written, so nothing created the count entry.
+            with db_engine.writer() as conn:
+                db_api.adjust_count(conn, self.kind.name, self.storage_id, 0)
         if self.inserted + self.deleted >= max(ANALYZE_MIN_ROWS, before // 5):
             self._analyze()
         return self
@@ -597,6 +607,9 @@ class KindSync(object):
         try:
             with db_engine.writer() as conn:
                 bulk_insert(conn, self.table, self._insert_columns, inserts)
+                if inserts:
+                    db_api.adjust_count(conn, self.kind.name,
+                                        self.storage_id, len(inserts))
                 for changed, params in updates.items():
                     bulk_update(conn, self.table,
                                 [self.names[i] for i in changed]
@@ -647,8 +660,12 @@ class KindSync(object):
     def _delete(self, ids):
         t = self.table
         with db_engine.writer() as conn:
-            self.deleted += conn.execute(sa.delete(t).where(
+            count = conn.execute(sa.delete(t).where(
                 t.c.id.in_(ids), t.c.storage_id == self.storage_id)).rowcount
+            if count:
+                db_api.adjust_count(conn, self.kind.name, self.storage_id,
+                                    -count)
+        self.deleted += count
 
 
 def _storage_exists(storage_id):

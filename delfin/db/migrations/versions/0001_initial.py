@@ -190,6 +190,14 @@ def upgrade():
     op.create_index('ix_filesystems_native_pool_id', 'filesystems', ['native_pool_id', 'created_at', 'id'], unique=False)
     op.create_index('ix_filesystems_status', 'filesystems', ['status', 'created_at', 'id'], unique=False)
     op.create_index('ix_filesystems_storage_id', 'filesystems', ['storage_id', 'created_at', 'id'], unique=False)
+    op.create_table('inventory_counts',
+    sa.Column('storage_id', sa.String(length=36), nullable=False),
+    sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('row_count', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['storage_id'], ['storages.id'], name=op.f('fk_inventory_counts_storage_id_storages'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('storage_id', 'kind', name=op.f('pk_inventory_counts'))
+    )
+    op.create_index('ix_inventory_counts_kind', 'inventory_counts', ['kind', 'row_count'], unique=False)
     op.create_table('masking_views',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('storage_id', sa.String(length=36), nullable=False),
@@ -545,6 +553,7 @@ def downgrade():
     op.drop_table('port_grp_port_rels')
     op.drop_table('port_groups')
     op.drop_table('masking_views')
+    op.drop_table('inventory_counts')
     op.drop_table('filesystems')
     op.drop_table('disks')
     op.drop_table('controllers')

@@ -53,8 +53,10 @@ def _cases():
 def test_default_list_pages_are_index_scans(sqlite_database, kind, filters):
     statements = _statements(sqlite_database, lambda: db_api.list_rows(
         kind, filters, limit=1000, with_total=True))
-    assert len(statements) == 2
-    page, count = statements
+    # The page, then its total: a read of the stored count and, when none
+    # is stored, a count of the table.
+    page, *counts = statements
+    assert 1 <= len(counts) <= 2
     plan = _plan(sqlite_database, *page)
     by_identity = any(step.startswith('SEARCH') and
                       '(%s=?' % kind_native_id(kind) in step
@@ -64,9 +66,10 @@ def test_default_list_pages_are_index_scans(sqlite_database, kind, filters):
         assert not any('TEMP B-TREE' in step for step in plan), plan
     assert all('USING' in step for step in plan
                if step.startswith(('SCAN', 'SEARCH'))), plan
-    plan = _plan(sqlite_database, *count)
-    assert all('USING' in step for step in plan
-               if step.startswith(('SCAN', 'SEARCH'))), plan
+    for count in counts:
+        plan = _plan(sqlite_database, *count)
+        assert all('USING' in step for step in plan
+                   if step.startswith(('SCAN', 'SEARCH'))), plan
 
 
 def test_keyset_page_is_an_index_range(sqlite_database, make_storage):
