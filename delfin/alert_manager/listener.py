@@ -38,7 +38,9 @@ A ``prepare`` callable (picklable; swapped along with the credentials)
 moves the handler's per-trap work into the workers: the decoder calls
 ``prepare(traps)`` on each batch and the handler receives a `TrapBatch`
 whose ``prepared`` holds the results, one per trap (None where a batch's
-``prepare`` failed: the handler then does that work itself).  A trap with
+``prepare`` failed, or was skipped because the decoder fell behind while
+the handler's process took batches at once: the handler then does that
+work itself, which spreads it over both processes).  A trap with
 a result arrives without its variable bindings (``varbinds`` is empty)
 when it comes from a worker process.
 
