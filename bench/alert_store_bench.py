@@ -125,6 +125,8 @@ def configure(args, workdir):
     conf.set_override('batch_size', args.batch_size, group='alerts')
     conf.set_override('receive_buffer', args.rcvbuf, group='alerts')
     conf.set_override('check_time_window', False, group='alerts')
+    conf.set_override('parse_in_workers', args.parse_in_workers,
+                      group='alerts')
     return conf
 
 
@@ -255,6 +257,9 @@ def main():
     parser.add_argument('--db', help='database URL (default: a SQLite '
                         'file in a temporary directory); its tables are '
                         'dropped')
+    parser.add_argument('--parse-in-workers', action='store_true',
+                        help="run the drivers' parse_alert in the listener "
+                             'workers ([alerts] parse_in_workers)')
     parser.add_argument('--snmptrapd', action='store_true',
                         help="also send every run to net-snmp's snmptrapd")
     args = parser.parse_args()
@@ -267,8 +272,9 @@ def main():
     workdir = tempfile.mkdtemp(prefix='alert-bench-')
     configure(args, workdir)
     trapd = trap_blaster.Snmptrapd(args) if args.snmptrapd else None
-    print('cores %d, listener processes %d, batch %d, database %s'
-          % (os.cpu_count(), args.processes, args.batch_size,
+    print('cores %d, listener processes %d%s, batch %d, database %s'
+          % (os.cpu_count(), args.processes,
+             ' (parsing)' if args.parse_in_workers else '', args.batch_size,
              (args.db or 'sqlite').split('://')[0]))
     try:
         for n, (label, kind, rate, count, trap_set) in enumerate(scenarios):

@@ -7,10 +7,10 @@
                -> AlertProcessor (storage, driver parse_alert)
                -> AlertStore (SQL) -> exporters
 
-The per-trap work of the processor (driver ``parse_alert``, attribution,
-normalisation, fingerprint) runs in the listener's worker processes
-(`alert_processor.TrapPreparer`, swapped along with the credentials), so
-this process only counts and stores.
+With ``[alerts] parse_in_workers`` the per-trap work of the processor
+(driver ``parse_alert``, attribution, normalisation, fingerprint) runs in
+the listener's worker processes (`alert_processor.TrapPreparer`, swapped
+along with the credentials), so this process only counts and stores.
 
 It keeps the pipeline configured: a `sources.SourceWatcher` reloads the alert
 sources when they change and swaps the listener's credentials and the
@@ -120,7 +120,8 @@ class AlertService(service.Component):
             # its storage.
             self.processor.set_storages(infos)
             self._credentials = credentials
-            self._preparer = self.processor.preparer()
+            if CONF.alerts.parse_in_workers:
+                self._preparer = self.processor.preparer()
             if self.listener is not None:
                 if not self.listener.set_credentials(
                         credentials, prepare=self._preparer):

@@ -34,6 +34,14 @@ alerts_opts = [
                     'new ones are dropped (counted as queue_full).'),
     cfg.IntOpt('batch_size', default=256, min=1,
                help='Most traps decoded and stored as one batch.'),
+    cfg.BoolOpt('parse_in_workers', default=False,
+                help="Run the storage drivers' parse_alert, alert "
+                     'normalisation and fingerprinting in the listener '
+                     'worker processes, so the alert process only stores. '
+                     'Pays off when traps come from many sources spread '
+                     'over several listener_processes on spare cores; with '
+                     'one busy worker it adds the cost of sending parsed '
+                     'alerts between processes.'),
     cfg.FloatOpt('store_linger', default=0.05, min=0.0, max=5.0,
                  help='Seconds the alert writer waits for more traps to '
                       'store in one transaction. Longer means fewer, '

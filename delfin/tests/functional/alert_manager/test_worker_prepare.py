@@ -3,6 +3,8 @@ the preparer travels to the spawned worker, loads the drivers there, and
 the parent only counts and stores what comes back."""
 import socket
 
+from oslo_config import cfg
+
 from delfin.alert_manager import listener as trap_listener
 from delfin.alert_manager import processor as alert_processor
 from delfin.alert_manager import store as alert_store
@@ -12,6 +14,8 @@ from delfin import cryptor
 from delfin.db import api as db_api
 from delfin.drivers.fake_storage import alerts as fake_alerts
 from delfin.tests import conftest
+
+CONF = cfg.CONF
 
 
 def register(make_storage, vendor, model):
@@ -70,3 +74,41 @@ def test_traps_are_parsed_in_the_worker_and_stored_by_the_parent(
     assert sorted(r['alert_id'] for r in rows) == [
         fake_alerts.TRAP_PREFIX + '.1', fake_alerts.TRAP_PREFIX + '.3']
     assert all(r['location'] == '127.0.0.1' for r in rows)
+
+
+def handled(svc):
+    stats = svc.trap_stats()
+    return stats['stored'] + stats['dropped']['parse_failed']
+
+
+def test_alert_service_parses_in_workers_when_configured(
+        sqlite_database, make_storage):
+    from delfin.alert_manager import service as alert_service
+    good = register(make_storage, 'fake_storage', 'fake_driver')
+    bad = register(make_storage, 'nobody', 'nothing')
+    for storage, community in ((good, 'good'), (bad, 'bad')):
+        db_api.create('alert_source', {
+            'storage_id': storage['id'], 'host': '127.0.0.1',
+            'version': 'snmpv2c',
+            'community_string': cryptor.encode(community)})
+    CONF.set_override('parse_in_workers', True, group='alerts')
+    CONF.set_override('alert_exporters', [])
+    svc = alert_service.AlertService(host='127.0.0.1', port=0, processes=1,
+                                     poll=lambda storage_id: None)
+    try:
+        svc.start()
+        assert svc.listener._prepare is not None
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for number, community in ((5, 'good'), (6, 'bad')):
+            sock.sendto(v2c_trap(community, number), ('127.0.0.1', svc.port))
+        sock.close()
+        conftest.wait_for(lambda: handled(svc) >= 2,
+                          what='two traps handled')
+        stats = svc.trap_stats()
+    finally:
+        svc.stop(10)
+        CONF.clear_override('parse_in_workers', group='alerts')
+        CONF.clear_override('alert_exporters')
+    assert stats['stored'] == 1 and stats['dropped']['parse_failed'] == 1
+    [row] = db_api.list_rows('alert', filters={'storage_id': good['id']})
+    assert row['alert_id'] == fake_alerts.TRAP_PREFIX + '.5'
