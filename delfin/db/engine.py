@@ -9,7 +9,9 @@ row can never outlive its storage.
 """
 import contextlib
 import os
+import sqlite3
 import threading
+import time
 
 import sqlalchemy as sa
 from oslo_config import cfg
@@ -22,16 +24,39 @@ _lock = threading.Lock()
 _engine = None
 
 
+def _use_wal(cur, busy_timeout_ms):
+    """Put the database in WAL mode (a setting kept in the file).
+
+    Changing the journal mode needs the database to itself and SQLite
+    does not wait for that on its own: while another connection holds a
+    lock (a process creating the schema, say), the change fails at once
+    with "database is locked". It is retried until the busy timeout.
+    """
+    if cur.execute('PRAGMA journal_mode').fetchone()[0].lower() == 'wal':
+        return
+    deadline = time.monotonic() + busy_timeout_ms / 1000.0
+    delay = 0.005
+    while True:
+        try:
+            cur.execute('PRAGMA journal_mode=WAL')
+            return
+        except sqlite3.OperationalError as e:
+            if 'locked' not in str(e) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 def _sqlite_setup(engine, busy_timeout_ms):
     @sa.event.listens_for(engine, 'connect')
     def _on_connect(dbapi_conn, _record):
         # Let SQLAlchemy, not pysqlite, decide when transactions begin.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute('PRAGMA journal_mode=WAL')
+        cur.execute('PRAGMA busy_timeout=%d' % busy_timeout_ms)
+        _use_wal(cur, busy_timeout_ms)
         cur.execute('PRAGMA synchronous=NORMAL')
         cur.execute('PRAGMA foreign_keys=ON')
-        cur.execute('PRAGMA busy_timeout=%d' % busy_timeout_ms)
         cur.close()
 
     @sa.event.listens_for(engine, 'begin')
