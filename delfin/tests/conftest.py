@@ -5,8 +5,10 @@
   it found it: overrides and defaults set during the test are undone, and
   an engine created during the test is disposed.
 * ``sqlite_engine`` / ``pg_engine`` / ``mysql_engine``: a database with the
-  current schema for a test module (from the migrations when they exist).
-  Server URLs come from ``DELFIN_TEST_PG_URL`` and ``DELFIN_TEST_MYSQL_URL``.
+  current schema (from the migrations) for a test module; on the servers
+  (``DELFIN_TEST_PG_URL``, ``DELFIN_TEST_MYSQL_URL``) a database of the
+  module's own, created for the run and dropped at its end.
+* ``coordinator_nodes(url)``: coordination nodes that are stopped at exit.
 * ``service``: the API application and a task node on the in-process
   transport, on a fresh SQLite database.
 * ``require_service(name)``: skip unless a server the test needs is
@@ -14,10 +16,13 @@
 
 Helpers are importable as ``from delfin.tests import conftest``.
 """
+import contextlib
+import hashlib
 import json
 import os
 import shutil
 import socket
+import threading
 import time
 import urllib.parse
 
@@ -29,6 +34,7 @@ from oslo_config import cfg  # noqa: E402
 
 import delfin.conf  # noqa: E402,F401
 from delfin.db import engine as db_engine  # noqa: E402
+from delfin.tests.fixtures.db import db_servers  # noqa: E402,F401
 
 CONF = cfg.CONF
 
@@ -166,24 +172,8 @@ def _isolated_config(tmp_path):
 
 def upgrade_schema(engine):
     """Bring ``engine``'s database to the current schema."""
-    try:
-        from delfin.db import migration
-    except ImportError:
-        migration = None
-    if migration is not None and hasattr(migration, 'upgrade'):
-        migration.upgrade(engine)
-    else:
-        from delfin.db import schema
-        schema.metadata.create_all(engine)
-
-
-def empty_database(engine):
-    """Drop every table of ``engine``'s database (server test databases are
-    shared by the modules of a run)."""
-    import sqlalchemy as sa
-    meta = sa.MetaData()
-    meta.reflect(bind=engine)
-    meta.drop_all(bind=engine)
+    from delfin.db import migration
+    migration.upgrade(engine)
 
 
 class _Database(object):
@@ -218,26 +208,54 @@ def sqlite_engine(tmp_path_factory):
         yield engine
 
 
-def _server_engine(name, tmp_path_factory):
-    url = require_service(name)
-    path = tmp_path_factory.mktemp(name)
+def _server_engine(backend, request, tmp_path_factory):
+    # Each module gets a database of its own on the server, created for
+    # this run and dropped at its end, so concurrent runs never meet.
+    suffix = '_m%s' % hashlib.sha1(
+        request.module.__name__.encode()).hexdigest()[:8]
+    url = request.getfixturevalue('db_servers').url(backend, suffix)
+    path = tmp_path_factory.mktemp(backend)
     with _Database(url, path / 'state') as engine:
-        empty_database(engine)
         upgrade_schema(engine)
         yield engine
-        empty_database(engine)
 
 
 @pytest.fixture(scope='module')
-def pg_engine(tmp_path_factory):
-    """The PostgreSQL test database, emptied, with the current schema."""
-    yield from _server_engine('postgresql', tmp_path_factory)
+def pg_engine(request, tmp_path_factory):
+    """A private PostgreSQL database with the current schema."""
+    yield from _server_engine('postgresql', request, tmp_path_factory)
 
 
 @pytest.fixture(scope='module')
-def mysql_engine(tmp_path_factory):
-    """The MariaDB test database, emptied, with the current schema."""
-    yield from _server_engine('mariadb', tmp_path_factory)
+def mysql_engine(request, tmp_path_factory):
+    """A private MariaDB database with the current schema."""
+    yield from _server_engine('mysql', request, tmp_path_factory)
+
+
+@contextlib.contextmanager
+def coordinator_nodes(url):
+    """``make(name)`` starts a coordination node on ``url``; every node
+    made is stopped at the end (together: a file-backend node takes a
+    second to stop)."""
+    from delfin import coordination
+    made = []
+
+    def make(name):
+        node = coordination.Coordinator(name, url=url, heartbeat_interval=1,
+                                        member_timeout=2)
+        node.start()
+        made.append(node)
+        return node
+
+    try:
+        yield make
+    finally:
+        stoppers = [threading.Thread(target=node.stop, args=(5,))
+                    for node in made if node._tooz is not None]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join()
 
 
 def register_fake_storage(extra_attributes=None, host='192.0.2.1'):

@@ -1,11 +1,9 @@
 """Storage ownership shared through a real Redis: two task nodes split the
 storages; when one leaves or goes silent the other takes its storages."""
-import threading
 import uuid
 
 import pytest
 
-from delfin import coordination
 from delfin.tests import conftest
 
 STORAGES = ['storage-%03d' % i for i in range(100)]
@@ -16,22 +14,8 @@ def nodes():
     url = conftest.require_service('redis')
     # A namespace of its own so that runs never see each other's members.
     url += '?namespace=delfin-test-%s' % uuid.uuid4().hex[:8]
-    made = []
-
-    def make(name):
-        node = coordination.Coordinator(name, url=url, heartbeat_interval=1,
-                                        member_timeout=2)
-        node.start()
-        made.append(node)
-        return node
-
-    yield make
-    stoppers = [threading.Thread(target=n.stop, args=(5,))
-                for n in made if n._tooz is not None]
-    for t in stoppers:
-        t.start()
-    for t in stoppers:
-        t.join()
+    with conftest.coordinator_nodes(url) as make:
+        yield make
 
 
 def _owned(node):

@@ -1,7 +1,6 @@
 """Storage ownership among task nodes on the file backend: the ring splits
 storages, a leaving or silent node's storages move to the others."""
 import os
-import threading
 
 import pytest
 from oslo_config import cfg
@@ -15,24 +14,8 @@ STORAGES = ['storage-%03d' % i for i in range(60)]
 
 @pytest.fixture
 def nodes(tmp_path):
-    url = 'file://%s' % tmp_path
-    made = []
-
-    def make(name):
-        node = coordination.Coordinator(name, url=url, heartbeat_interval=1,
-                                        member_timeout=2)
-        node.start()
-        made.append(node)
-        return node
-
-    yield make
-    # Stopping a file-backend node takes a second; stop them together.
-    stoppers = [threading.Thread(target=node.stop, args=(5,))
-                for node in made if node._tooz is not None]
-    for t in stoppers:
-        t.start()
-    for t in stoppers:
-        t.join()
+    with conftest.coordinator_nodes('file://%s' % tmp_path) as make:
+        yield make
 
 
 def _owned(node):
