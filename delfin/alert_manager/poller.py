@@ -89,6 +89,7 @@ def _reconcile(context, storage, query_para, driver, store):
     dispatcher = alert_exporter.get_dispatcher()
     result = store.save(alerts, constants.AlertSourceType.POLL,
                         report=dispatcher.active, only_newer=True)
+    metrics.record_save(result)
     changes = list(result.changes)
     begin, end = _window(query_para)
     reported = {_key(a) for a in alerts if _key(a)}
