@@ -84,6 +84,21 @@ def record_save(result):
             ALERTS_STORED.labels(name).inc(value)
 
 
+# Listener statistics summed over the alert pipelines of the process:
+# (metric family, name, help, key of the stats snapshot).
+_WIRE_TOTALS = (
+    (core.CounterMetricFamily, 'delfin_snmp_traps_received',
+     'SNMP datagrams read from the trap socket.', 'received'),
+    (core.CounterMetricFamily, 'delfin_snmp_traps_accepted',
+     'Traps decoded and authenticated.', 'accepted'),
+    (core.GaugeMetricFamily, 'delfin_snmp_trap_queue_depth',
+     'Datagrams waiting to be decoded.', 'queue_depth'),
+    (core.GaugeMetricFamily, 'delfin_snmp_trap_queue_capacity',
+     'Datagrams that may wait before new ones are dropped.',
+     'queue_capacity'),
+)
+
+
 class _TrapCollector(object):
     """Sums the trap statistics of the running pipelines."""
 
@@ -98,16 +113,10 @@ class _TrapCollector(object):
                 continue
         if not stats:
             return
-        received = core.CounterMetricFamily(
-            'delfin_snmp_traps_received',
-            'SNMP datagrams read from the trap socket.')
-        received.add_metric([], sum(s['received'] for s in stats))
-        yield received
-        accepted = core.CounterMetricFamily(
-            'delfin_snmp_traps_accepted',
-            'Traps decoded and authenticated.')
-        accepted.add_metric([], sum(s['accepted'] for s in stats))
-        yield accepted
+        for family, name, text, key in _WIRE_TOTALS:
+            metric = family(name, text)
+            metric.add_metric([], sum(s[key] for s in stats))
+            yield metric
         dropped = core.CounterMetricFamily(
             'delfin_snmp_traps_dropped',
             'Dropped SNMP datagrams and traps, by reason.',
@@ -119,16 +128,6 @@ class _TrapCollector(object):
         for reason in sorted(totals):
             dropped.add_metric([reason], totals[reason])
         yield dropped
-        depth = core.GaugeMetricFamily(
-            'delfin_snmp_trap_queue_depth',
-            'Datagrams waiting to be decoded.')
-        depth.add_metric([], sum(s['queue_depth'] for s in stats))
-        yield depth
-        capacity = core.GaugeMetricFamily(
-            'delfin_snmp_trap_queue_capacity',
-            'Datagrams that may wait before new ones are dropped.')
-        capacity.add_metric([], sum(s['queue_capacity'] for s in stats))
-        yield capacity
         yield self._latency(stats)
 
     @staticmethod
