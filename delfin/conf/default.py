@@ -9,7 +9,8 @@ default_opts = [
                     'SQLite database, the secret key file, coordination '
                     'files). A relative path is taken from the current '
                     'working directory.'),
-    cfg.StrOpt('host', default=socket.gethostname(), sample_default='<hostname>',
+    cfg.StrOpt('host', default=socket.gethostname(),
+               sample_default='<hostname>',
                help='Name of this node, used as its identity among task '
                     'nodes.'),
     cfg.StrOpt('my_ip', default='127.0.0.1',

@@ -68,7 +68,6 @@ def test_current_of_an_empty_database_is_none(tmp_path):
         engine.dispose()
 
 
-
 def test_new_sqlite_files_opened_by_racing_processes_never_fail(tmp_path):
     # Switching a new SQLite file to WAL needs it to itself: connections
     # opened while another one creates the schema must wait, not fail

@@ -12,7 +12,6 @@ from delfin.drivers.utils.ssh_client import SSHPool
 from delfin.tests import local_http
 
 
-
 @pytest.fixture
 def secret_keys(tmp_path):
     from oslo_config import cfg
@@ -157,4 +156,3 @@ def test_injection_is_rejected_without_connecting(command):
     with pytest.raises(exception.SSHException) as info:
         SSHClient(**_access(local_http.unused_port())).do_exec(command)
     assert 'SSH command injection detected' in str(info.value)
-
