@@ -319,20 +319,25 @@ def list_rows(name, filters=None, sort=None, limit=None, offset=0,
         rows = [dict(zip(names, r)) for r in result.all()]
         if not with_total:
             return rows
-        total = _stored_total(c, name, filters)
-        if total is None:
-            total = c.execute(sa.select(sa.func.count()).select_from(
-                t.table).where(*where)).scalar_one()
-        return rows, total
+        return rows, _count(c, t, filters, where)
 
     return _execute(conn, run)
 
 
+def _count(c, t, filters, where):
+    total = _stored_total(c, t.name, filters)
+    if total is None:
+        total = c.execute(sa.select(sa.func.count()).select_from(
+            t.table).where(*where)).scalar_one()
+    return total
+
+
 def count(name, filters=None, conn=None):
+    """The exact number of rows of ``name`` matching ``filters``; served
+    from the stored inventory counts when they can answer."""
     t = _t(name)
-    stmt = sa.select(sa.func.count()).select_from(t.table).where(
-        *_where(t, filters))
-    return _execute(conn, lambda c: c.execute(stmt).scalar_one())
+    where = _where(t, filters)
+    return _execute(conn, lambda c: _count(c, t, filters, where))
 
 
 def create(name, values, conn=None):
