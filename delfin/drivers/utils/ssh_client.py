@@ -37,6 +37,61 @@ _AUTH_FAILURES = ('No authentication methods available',
                   'Authentication failed')
 _BAD_KEY = 'not a valid RSA private key file'
 _NOT_KNOWN = 'not found in known_hosts'
+_AUTH_TEXTS = _AUTH_FAILURES + ('Invalid username or password',)
+_BAD_KEY_TEXTS = (_BAD_KEY, 'not a valid RSA private key')
+
+# How each entry point turns the text of a failure into a Delfin error:
+# (texts, error) pairs tried in order; anything else is an SSHException.
+# Each table is Delfin's mapping for that method, which drivers rely on.
+_CLIENT_ERRORS = (
+    (('WSAETIMEDOUT',), lambda host: exception.SSHConnectTimeout()),
+    (_AUTH_FAILURES, lambda host: exception.InvalidUsernameOrPassword()),
+    ((_BAD_KEY,), lambda host: exception.InvalidPrivateKey()),
+    ((_NOT_KNOWN,), exception.SSHNotFoundKnownHosts),
+)
+_CONNECT_ERRORS = (
+    (('timed out',), lambda host: exception.InvalidIpOrPort()),
+) + _CLIENT_ERRORS[1:]
+_EXEC_ERRORS = (
+    (('timed out', 'SSH connect timeout', 'Unable to connect to port'),
+     lambda host: exception.ConnectTimeout()),
+    (_AUTH_TEXTS, lambda host: exception.InvalidUsernameOrPassword()),
+    (_BAD_KEY_TEXTS, lambda host: exception.InvalidPrivateKey()),
+)
+_SHELL_ERRORS = (
+    (('timed out', 'SSH connect timeout'),
+     lambda host: exception.SSHConnectTimeout()),
+    (_AUTH_TEXTS, lambda host: exception.InvalidUsernameOrPassword()),
+    (_BAD_KEY_TEXTS, lambda host: exception.InvalidPrivateKey()),
+    (('Unable to connect to port', 'Invalid ip or port'),
+     lambda host: exception.InvalidIpOrPort()),
+)
+
+
+def _mapped_error(text, host, table):
+    """The Delfin error for a failure whose text is ``text``."""
+    for texts, error in table:
+        if any(t in text for t in texts):
+            return error(host)
+    return exception.SSHException(text)
+
+
+def _connect(owner, ssh, pin):
+    """Connect paramiko client ``ssh`` with ``owner``'s ssh_* settings;
+    ``pin(known_hosts_line)`` pins the host key when one is configured,
+    else any host key is accepted (Delfin's behaviour without pub_key)."""
+    if owner.ssh_pub_key:
+        pin('%s %s %s' % (owner.ssh_host, owner.ssh_pub_key_type,
+                          owner.ssh_pub_key))
+    else:
+        ssh.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    ssh.connect(hostname=owner.ssh_host, port=owner.ssh_port,
+                username=owner.ssh_username,
+                password=cryptor.decode(owner.ssh_password),
+                timeout=owner.ssh_conn_timeout,
+                allow_agent=False, look_for_keys=False)
+
+
 _EXEC_BACKEND_ERRORS = ('invalid command name', 'login failed',
                         'is not a recognized command')
 _SHELL_UNKNOWN_COMMAND = ('is not a recognized command', 'Unknown command')
@@ -91,17 +146,7 @@ class SSHClient(object):
 
     def connect(self):
         self.ssh = paramiko.SSHClient()
-        if self.ssh_pub_key:
-            self.set_host_key('%s %s %s' % (self.ssh_host,
-                                            self.ssh_pub_key_type,
-                                            self.ssh_pub_key))
-        else:
-            self.ssh.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-        self.ssh.connect(hostname=self.ssh_host, port=self.ssh_port,
-                         username=self.ssh_username,
-                         password=cryptor.decode(self.ssh_password),
-                         timeout=self.ssh_conn_timeout,
-                         allow_agent=False, look_for_keys=False)
+        _connect(self, self.ssh, self.set_host_key)
 
     def set_host_key(self, host_key):
         _pin_host_key(host_key, self.ssh, self.ssh_port)
@@ -131,16 +176,7 @@ class SSHClient(object):
             raise exception.InvalidUsernameOrPassword()
         except Exception as e:
             LOG.error("SSH command on %s failed: %s", self.ssh_host, e)
-            text = str(e)
-            if 'WSAETIMEDOUT' in text:
-                raise exception.SSHConnectTimeout()
-            if any(s in text for s in _AUTH_FAILURES):
-                raise exception.InvalidUsernameOrPassword()
-            if _BAD_KEY in text:
-                raise exception.InvalidPrivateKey()
-            if _NOT_KNOWN in text:
-                raise exception.SSHNotFoundKnownHosts(self.ssh_host)
-            raise exception.SSHException(text)
+            raise _mapped_error(str(e), self.ssh_host, _CLIENT_ERRORS)
         finally:
             self.close()
 
@@ -174,17 +210,7 @@ class SSHPool(object):
         """Return a new connected ``paramiko.SSHClient`` (not pooled)."""
         ssh = paramiko.SSHClient()
         try:
-            if self.ssh_pub_key:
-                self.set_host_key('%s %s %s' % (self.ssh_host,
-                                                self.ssh_pub_key_type,
-                                                self.ssh_pub_key), ssh)
-            else:
-                ssh.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-            ssh.connect(hostname=self.ssh_host, port=self.ssh_port,
-                        username=self.ssh_username,
-                        password=cryptor.decode(self.ssh_password),
-                        timeout=self.ssh_conn_timeout,
-                        allow_agent=False, look_for_keys=False)
+            _connect(self, ssh, lambda line: self.set_host_key(line, ssh))
             transport = ssh.get_transport()
             transport.set_keepalive(self.ssh_conn_timeout)
             return ssh
@@ -193,15 +219,7 @@ class SSHPool(object):
             text = str(e)
             LOG.error("SSH connection to %s:%s failed: %s", self.ssh_host,
                       self.ssh_port, text)
-            if 'timed out' in text:
-                raise exception.InvalidIpOrPort()
-            if any(s in text for s in _AUTH_FAILURES):
-                raise exception.InvalidUsernameOrPassword()
-            if _BAD_KEY in text:
-                raise exception.InvalidPrivateKey()
-            if _NOT_KNOWN in text:
-                raise exception.SSHNotFoundKnownHosts(self.ssh_host)
-            raise exception.SSHException(text)
+            raise _mapped_error(text, self.ssh_host, _CONNECT_ERRORS)
 
     # -- pool --------------------------------------------------------------
 
@@ -322,15 +340,7 @@ class SSHPool(object):
         except Exception as e:
             text = str(e)
             LOG.error("SSH command on %s failed: %s", self.ssh_host, text)
-            if any(s in text for s in ('timed out', 'SSH connect timeout',
-                                       'Unable to connect to port')):
-                raise exception.ConnectTimeout()
-            if any(s in text for s in _AUTH_FAILURES
-                   + ('Invalid username or password',)):
-                raise exception.InvalidUsernameOrPassword()
-            if _BAD_KEY in text or 'not a valid RSA private key' in text:
-                raise exception.InvalidPrivateKey()
-            raise exception.SSHException(text)
+            raise _mapped_error(text, self.ssh_host, _EXEC_ERRORS)
         if result and any(s in result for s in _EXEC_BACKEND_ERRORS):
             raise exception.StorageBackendException(result)
         return result
@@ -360,17 +370,7 @@ class SSHPool(object):
         except Exception as e:
             text = str(e)
             LOG.error("SSH shell on %s failed: %s", self.ssh_host, text)
-            if 'timed out' in text or 'SSH connect timeout' in text:
-                raise exception.SSHConnectTimeout()
-            if any(s in text for s in _AUTH_FAILURES
-                   + ('Invalid username or password',)):
-                raise exception.InvalidUsernameOrPassword()
-            if _BAD_KEY in text or 'not a valid RSA private key' in text:
-                raise exception.InvalidPrivateKey()
-            if 'Unable to connect to port' in text \
-                    or 'Invalid ip or port' in text:
-                raise exception.InvalidIpOrPort()
-            raise exception.SSHException(text)
+            raise _mapped_error(text, self.ssh_host, _SHELL_ERRORS)
         return result
 
     def _run_in_shell(self, ssh, command_list, sleep_time):
