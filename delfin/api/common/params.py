@@ -188,13 +188,30 @@ def list_page(name, params, conn=None):
     page holds every matching row its length is the total, and the count is
     skipped.  Rows and count come from one transaction.
     """
+    def fetch(conn):
+        return db.list_rows(name, filters=params.filters, sort=params.sort,
+                            limit=params.limit, offset=params.offset,
+                            marker=params.marker, conn=conn)
+    return _page(name, params, fetch, len, conn)
+
+
+def list_page_raw(name, params, columns, conn=None):
+    """(page, total) as `list_page`, the page a `delfin.db.api.RawPage` of
+    ``columns`` (see `delfin.db.api.list_raw`)."""
+    def fetch(conn):
+        return db.list_raw(name, columns, filters=params.filters,
+                           sort=params.sort, limit=params.limit,
+                           offset=params.offset, marker=params.marker,
+                           conn=conn)
+    return _page(name, params, fetch, lambda page: len(page.rows), conn)
+
+
+def _page(name, params, fetch, size, conn):
     if conn is None:
         with db_engine.reader() as conn:
-            return list_page(name, params, conn=conn)
-    rows = db.list_rows(name, filters=params.filters, sort=params.sort,
-                        limit=params.limit, offset=params.offset,
-                        marker=params.marker, conn=conn)
+            return _page(name, params, fetch, size, conn)
+    page = fetch(conn)
     if params.marker is None and params.offset == 0 and \
-            len(rows) < params.limit:
-        return rows, len(rows)
-    return rows, db.count(name, filters=params.filters, conn=conn)
+            size(page) < params.limit:
+        return page, size(page)
+    return page, db.count(name, filters=params.filters, conn=conn)

@@ -97,15 +97,27 @@ def _json_default(value):
     raise TypeError('%s is not JSON serialisable' % type(value).__name__)
 
 
+# The encoding of every body: json.dumps's defaults (ASCII output, ", "
+# and ": " separators) with the types above.
+_ENCODER = json.JSONEncoder(default=_json_default)
+
+
 def dumps(data):
-    return json.dumps(data, default=_json_default)
+    """The JSON text of ``data`` as the API renders it."""
+    return _ENCODER.encode(data)
+
+
+class JSONText(str):
+    """A body already rendered as `dumps` would render it; an action may
+    return one instead of the data."""
+    __slots__ = ()
 
 
 def json_response(status, data=None, headers=None):
     resp = webob.Response(status=status, content_type=JSON_CONTENT_TYPE,
                           charset='UTF-8')
     if data is not None:
-        resp.text = dumps(data)
+        resp.text = data if isinstance(data, JSONText) else dumps(data)
     else:
         resp.body = b''
     for key, value in (headers or {}).items():

@@ -78,6 +78,8 @@ class InventoryController(wsgi.Controller):
         self.table = schema.TABLES[kind.name]
         self.project = views.kind_projection(kind, self.table.c.keys())
         self.members = members_of(kind)
+        self.render = views.kind_renderer(kind)
+        self.columns = self.render.columns(self.table.c.keys())
         unknown = [f for f in kind.filters if f not in self.table.c]
         if unknown:
             raise ValueError('filters of %s are not columns: %s'
@@ -104,6 +106,12 @@ class InventoryController(wsgi.Controller):
             fixed = {'storage_id': storage_id}
         query = list_params.parse(req.GET, self.table, self.kind.filters,
                                   fixed=fixed)
+        if self.members is None:
+            # No member lists to add: the body is rendered from the
+            # driver's values, without a dict per row.
+            page, total = list_params.list_page_raw(self.kind.name, query,
+                                                    self.columns)
+            return self.render.render(page, total)
         rows, total = list_params.list_page(self.kind.name, query)
         return views.collection(self.kind.plural, self._views(rows), total)
 
