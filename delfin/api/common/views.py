@@ -6,6 +6,7 @@ Datetimes are rendered in Delfin's format, naive UTC
 ``%Y-%m-%dT%H:%M:%S.%f`` (`delfin.api.common.wsgi.DATETIME_FORMAT`).
 """
 import datetime
+import itertools
 import json
 import re
 
@@ -105,18 +106,55 @@ def value_texts(values):
     return [text_of(type(v), dumps)(v) for v in values]
 
 
-def _datetime_texts(values, decode):
-    """The JSON texts of the views of a datetime column's values."""
-    if set(map(type, values)) <= {str, _NONE}:
+# How a column's values enter a row's text: as JSON texts, as strings that
+# need no escaping (quoted around them), or not at all (null in every row).
+_TEXTS, _PLAIN_STRINGS, _NULLS = 'texts', 'plain strings', 'nulls'
+
+
+def _strings(values):
+    """(how, texts) of a column of strings (TypeError if it is not)."""
+    joined = ''.join(values)
+    if len(_quote(joined)) == len(joined) + 2:
+        # Nothing in any of them is escaped.
+        return _PLAIN_STRINGS, values
+    return _TEXTS, list(map(_quote, values))
+
+
+def _column(values, decode):
+    """(how, texts) of a column: how its values enter the rows' texts,
+    and the strings that do (None when none does)."""
+    if decode is not None:
+        values = list(map(decode, values))
+    try:
+        return _strings(values)
+    except TypeError:
+        pass
+    types = set(map(type, values))
+    if types == {int}:
+        return _TEXTS, list(map(int.__repr__, values))
+    if types == {_NONE}:
+        return _NULLS, None
+    return _TEXTS, value_texts(values)
+
+
+def _datetime_column(values, decode):
+    """(how, texts) of a datetime column, rendered as Delfin does."""
+    types = set(map(type, values))
+    if types == {_NONE}:
+        return _NULLS, None
+    if types <= {str, _NONE}:
         stored = [v for v in values if v is not None]
-        if not stored or _STORED_DATETIMES.fullmatch('\n'.join(stored)):
+        if _STORED_DATETIMES.fullmatch('\n'.join(stored)):
             # 'YYYY-MM-DD HH:MM:SS.ffffff' is its API text with a 'T'.
-            return ['null' if v is None else '"%sT%s"' % (v[:10], v[11:])
-                    for v in values]
+            if len(stored) == len(values):
+                return _PLAIN_STRINGS, [v.replace(' ', 'T')
+                                        for v in values]
+            return _TEXTS, ['null' if v is None else
+                            '"%s"' % v.replace(' ', 'T') for v in values]
     if decode is not None:
         values = map(decode, values)
-    return value_texts([None if v is None else format_datetime(v)
-                        for v in values])
+    return _TEXTS, value_texts([None if v is None else format_datetime(v)
+                                for v in values])
 
 
 class PageRenderer(object):
@@ -126,39 +164,51 @@ class PageRenderer(object):
     [Projection(keys, datetime_keys)(row) for row in rows], total))`` for
     the rows the page's values are from; a key that is not one of the
     page's columns is null, as in a projection.
+
+    A page is rendered column by column: each column's values are checked
+    (and escaped when needed) at once; the rows' texts are then one join
+    of the columns' strings interleaved with the text between them (the
+    keys, separators and quotes).
     """
 
     def __init__(self, plural, keys, datetime_keys):
         self.keys = tuple(keys)
         self.datetime_keys = frozenset(datetime_keys)
         self.head = '{%s: [' % _quote(plural)
-        self.row = '{%s}' % ', '.join(
-            '%s: %%s' % _quote(k).replace('%', '%%') for k in self.keys)
+        self._names = ['%s%s: ' % (', ' if i else '{', _quote(k))
+                       for i, k in enumerate(self.keys)]
 
     def columns(self, available):
         """The view's keys among the column names ``available``."""
         return tuple(k for k in self.keys if k in available)
 
-    def render(self, page, total=None):
+    def _items(self, page):
         count = len(page.rows)
-        if count:
-            found = dict(zip(page.columns, zip(
-                zip(*page.rows), page.decoders)))
-            texts = []
-            for key in self.keys:
-                if key not in found:
-                    texts.append(('null',) * count)
-                    continue
-                values, decode = found[key]
-                if key in self.datetime_keys:
-                    texts.append(_datetime_texts(values, decode))
-                    continue
-                if decode is not None:
-                    values = list(map(decode, values))
-                texts.append(value_texts(values))
-            items = ', '.join(map(self.row.__mod__, zip(*texts)))
-        else:
-            items = ''
+        found = dict(zip(page.columns, zip(zip(*page.rows), page.decoders)))
+        parts = []
+        between = ''
+        for key, name in zip(self.keys, self._names):
+            between += name
+            if key not in found:
+                between += 'null'
+                continue
+            values, decode = found[key]
+            if key in self.datetime_keys:
+                how, texts = _datetime_column(values, decode)
+            else:
+                how, texts = _column(values, decode)
+            if how is _NULLS:
+                between += 'null'
+                continue
+            quote = '"' if how is _PLAIN_STRINGS else ''
+            parts.append(itertools.repeat(between + quote, count))
+            parts.append(texts)
+            between = quote
+        parts.append(itertools.repeat(between + '}, ', count))
+        return ''.join(itertools.chain.from_iterable(zip(*parts)))[:-2]
+
+    def render(self, page, total=None):
+        items = self._items(page) if page.rows else ''
         tail = ']}' if total is None else '], "total": %s}' % (
             wsgi.dumps(total))
         return wsgi.JSONText(self.head + items + tail)
