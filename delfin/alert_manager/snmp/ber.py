@@ -84,6 +84,8 @@ _MAX_LENGTH_OCTETS = 4
 _OID_CACHE_MAX = 20000
 _OID_CACHE_MAX_OCTETS = 64
 _OID_CACHE = {}
+# Text and arc count of OIDs that prefix others (see _oid_by_prefix).
+_PREFIX_CACHE = {}
 # Text of every one-octet INTEGER, indexed by the octet.
 _SIGNED_OCTET_TEXT = tuple(str(i - 256 if i & 0x80 else i) for i in range(256))
 
@@ -277,12 +279,50 @@ def _oid(data, start, stop):
     raw = data[start:stop]
     text = _OID_CACHE.get(raw)
     if text is None:
-        text = _oid_text(raw)
+        text = _oid_by_prefix(data, start, stop)
+        if text is None:
+            text = _oid_text(raw)
         if len(raw) <= _OID_CACHE_MAX_OCTETS:
             if len(_OID_CACHE) >= _OID_CACHE_MAX:
                 _OID_CACHE.clear()
             _OID_CACHE[raw] = text
     return text
+
+
+def _oid_by_prefix(data, start, stop):
+    """The text of the OID ``data[start:stop]`` from the cached text of all
+    but its last arc, or None when that does not apply.
+
+    Distinct OIDs mostly differ in their last arc only (the alarms of one
+    vendor subtree, table indexes), so the prefix is nearly always known
+    and only the last arc is decoded here.
+    """
+    if stop - start > _MAX_OID_OCTETS or data[stop - 1] & 0x80:
+        return None
+    cut = stop - 1
+    while cut > start and data[cut - 1] & 0x80:
+        cut -= 1
+    if cut == start or data[cut] == 0x80:
+        return None     # a single arc, or a padded last arc
+    entry = _PREFIX_CACHE.get(data[start:cut])
+    if entry is None:
+        prefix = data[start:cut]
+        try:
+            head = _oid_text(prefix)
+        except DecodeError:
+            return None
+        if len(_PREFIX_CACHE) >= _OID_CACHE_MAX:
+            _PREFIX_CACHE.clear()
+        entry = _PREFIX_CACHE[prefix] = (head, head.count('.') + 1)
+    head, arcs = entry
+    if arcs + 1 >= MAX_OID_ARCS:
+        return None
+    value = 0
+    for octet in data[cut:stop]:
+        value = (value << 7) | (octet & 0x7F)
+    if value > _MAX_ARC:
+        return None
+    return '%s.%d' % (head, value)
 
 
 def _octets_text(raw):

@@ -368,3 +368,33 @@ class TestOidCache:
         data = with_value(ber.OBJECT_IDENTIFIER, encoded[start:stop])
         assert decode_all(data).varbinds[2][2] == long_oid
         assert not any(len(raw) > 64 for raw in ber._OID_CACHE)
+
+    def test_prefix_path_agrees_with_full_decoding(self):
+        # OIDs sharing a prefix (the prefix is then cached) and malformed
+        # encodings: both paths give the same text or the same refusal.
+        rng = random.Random(7)
+        cases = [ber.encode_oid(oid)[2:] for oid in (
+            '1.3.6.1.4.1.32473.1.100', '1.3.6.1.4.1.32473.1.4294967295',
+            '1.3.6.1.4.1.32473.1.0', '2.999.1', '0.0', '1.3')]
+        prefix = ber.encode_oid('1.3.6.1.4.1.32473.1')[2:]
+        for _ in range(300):
+            arc = rng.choice((0, 1, 127, 128, 16383, 16384, 2 ** 32 - 1))
+            cases.append(ber.encode_oid('1.3.6.1.4.1.32473.1.%d' % arc)[2:])
+        cases += [prefix + b'\x80\x01',              # padded last arc
+                  prefix + b'\x81',                  # ends mid-arc
+                  prefix + b'\x90\x80\x80\x80\x00',  # last arc too big
+                  b'\x2b' + b'\x01' * 126,            # 128 arcs
+                  b'\x2b' + b'\x01' * 125]            # 127 arcs
+        for raw in cases:
+            ber._OID_CACHE.clear()
+            try:
+                expected = ber._oid_text(raw)
+            except ber.DecodeError:
+                expected = ber.DecodeError
+            for _ in range(2):   # the second time the prefix is cached
+                ber._OID_CACHE.clear()
+                try:
+                    got = ber._oid(raw, 0, len(raw))
+                except ber.DecodeError:
+                    got = ber.DecodeError
+                assert got == expected, raw
