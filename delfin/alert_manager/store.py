@@ -1,7 +1,7 @@
 """The alert store: alerts kept in SQL with de-duplication and a life cycle.
 
-An alert condition on a storage is identified by its *fingerprint*, a hash
-of the storage and of the fields that name the condition (``alert_id``,
+An alert condition on a storage is identified by its *fingerprint*, a 64-bit
+hash of the storage and of the fields that name the condition (``alert_id``,
 ``alert_name``, ``severity``, ``category``, ``type``, ``resource_type``,
 ``location``, ``match_key``).  Per-occurrence fields (``sequence_number``,
 ``occur_time``, ``description``) are left out, so a trap repeated by a
@@ -15,8 +15,8 @@ first occurrence, or the one that reopened it; ``first_occur_time`` and
 ``occur_time`` (and so the time indexes) alone.
 
 State: a stored alert is ``open`` until a ``Recovery`` alert of the same
-storage with the same ``match_key`` (or, when the recovery has none, the
-same ``alert_id``) arrives, or until it is cleared through the API or by
+storage with the same ``match_key`` (or, when neither has one, the same
+``alert_id``) arrives, or until it is cleared through the API or by
 reconciliation with the storage; then it is ``cleared``.  A recovery clears
 only faults that last occurred no later than itself, and is stored as a
 cleared row of its own.  A cleared condition that occurs again is reopened.
@@ -29,7 +29,7 @@ of the open faults they may clear.  Nothing is read per trap.
 import collections
 import datetime
 import hashlib
-import random
+import operator
 import threading
 import time
 
@@ -75,18 +75,6 @@ _STR_LIMITS = {c.name: c.type.length for c in TABLE.columns
 
 _TEXT_FIELDS = tuple((name, _STR_LIMITS.get(name)) for name in MODEL_FIELDS
                      if name != 'occur_time')
-
-
-def _time_ordered_id():
-    """A UUID whose leading bits are the time in ms (the UUIDv7 layout).
-
-    New rows then land at the end of the primary key index instead of at
-    random places in it, which keeps bulk inserts cheap.
-    """
-    h = '%012x7%03x%016x' % (int(time.time() * 1000) & 0xFFFFFFFFFFFF,
-                             random.getrandbits(12),
-                             (0x2 << 62) | random.getrandbits(62))
-    return '%s-%s-%s-%s-%s' % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
 
 def now_ms():
@@ -136,11 +124,32 @@ def normalise(alert, default_time=None):
     return row
 
 
+def _hash64(parts):
+    """A signed 64-bit hash of a list of strings (what a BIGINT holds)."""
+    return int.from_bytes(hashlib.blake2b(
+        '\x1f'.join(parts).encode('utf-8', 'replace'),
+        digest_size=8).digest(), 'big', signed=True)
+
+
 def fingerprint(storage_id, row):
-    """The identity of an alert condition on a storage (40 hex digits)."""
-    parts = [storage_id] + [row.get(name) or '' for name in IDENTITY_FIELDS]
-    return hashlib.blake2b('\x1f'.join(parts).encode('utf-8', 'replace'),
-                           digest_size=20).hexdigest()
+    """The identity of an alert condition on a storage.
+
+    A 64-bit hash: unique across storages (the storage is part of it) and
+    small in the unique index every new alert is inserted into.
+    """
+    return _hash64([storage_id] + [row.get(name) or ''
+                                   for name in IDENTITY_FIELDS])
+
+
+def clear_key(storage_id, row):
+    """What a recovery and the faults it clears have in common: a hash of
+    the storage and the ``match_key``, or when there is none the
+    ``alert_id``; None without either."""
+    if row.get('match_key'):
+        return _hash64([storage_id, 'match_key', row['match_key']])
+    if row.get('alert_id'):
+        return _hash64([storage_id, 'alert_id', row['alert_id']])
+    return None
 
 
 def prepare(alert):
@@ -149,6 +158,7 @@ def prepare(alert):
     values, cheap to send between processes."""
     storage_id = alert['storage_id']
     row = normalise(alert)
+    row['clear_key'] = clear_key(storage_id, row)
     return (storage_id, fingerprint(storage_id, row), row,
             alert.get('source'),
             {k: alert.get(k) for k in STORAGE_FIELDS if k in alert})
@@ -288,7 +298,11 @@ class AlertStore(object):
 
     def _save(self, conn, groups, attrs, result):
         now = db_api.utcnow()
+        sqlite = conn.dialect.name == 'sqlite'
+        # The time columns of new rows as the DB driver takes them.
+        stamp = _sqlite_time(now) if sqlite else now
         existing = self._existing(conn, groups)
+        ids = iter(db_api.new_ids(len(groups) - len(existing)))
         inserts, updates, reopens, recoveries = [], [], [], []
         open_ = constants.AlertState.OPEN
         cleared = constants.AlertState.CLEARED
@@ -301,20 +315,22 @@ class AlertStore(object):
             if old is None:
                 values = dict(row)
                 values.update(
-                    id=_time_ordered_id(), storage_id=group.storage_id,
+                    id=next(ids), storage_id=group.storage_id,
                     fingerprint=group.fingerprint,
                     occurrence_count=group.count,
                     first_occur_time=group.first, last_occur_time=group.last,
                     occur_time=group.first,
                     state=cleared if recovery else open_,
                     source=group.source,
-                    cleared_at=now if recovery else None,
-                    created_at=now, updated_at=None)
+                    cleared_at=stamp if recovery else None,
+                    created_at=stamp, updated_at=None)
                 inserts.append(values)
                 result.new += 1
                 result.repeated += group.count - 1
                 if result.report:
-                    result.changes.append(self._change(values, NEW, attrs))
+                    change = dict(values, created_at=now,
+                                  cleared_at=now if recovery else None)
+                    result.changes.append(self._change(change, NEW, attrs))
                 continue
             row_id, state, first, last, count, old_source = old
             if group.times is not None:
@@ -352,7 +368,13 @@ class AlertStore(object):
                     source=old_source, cleared_at=None, updated_at=now)
                 result.changes.append(self._change(merged, REOPENED, attrs))
         if inserts:
-            _executemany(conn, _INSERT, inserts)
+            if sqlite:
+                # Straight to the driver: plain tuples in column order,
+                # times already in SQLite's text form.
+                conn.exec_driver_sql(_insert_sql(conn.dialect),
+                                     list(map(_INSERT_ROW, inserts)))
+            else:
+                conn.execute(_INSERT, inserts)
         if updates:
             _executemany(conn, _UPDATE_OCCURRENCE, updates)
         if reopens:
@@ -365,64 +387,55 @@ class AlertStore(object):
         """What a batch needs of its rows already stored, keyed by
         (storage_id, fingerprint)."""
         found = {}
-        by_storage = collections.defaultdict(list)
-        for storage_id, fp in groups:
-            by_storage[storage_id].append(fp)
+        fps = [fp for _storage_id, fp in groups]
         sqlite = conn.dialect.name == 'sqlite'
-        for storage_id, fps in by_storage.items():
-            for i in range(0, len(fps), _CHUNK):
-                chunk = fps[i:i + _CHUNK]
-                if sqlite:
-                    # Straight to the driver: this runs once per batch on
-                    # the hot path and SQLAlchemy's row handling would
-                    # dominate it.
-                    cur = conn.connection.cursor()
-                    try:
-                        cur.execute(_SELECT_EXISTING_SQL % ','.join(
-                            '?' * len(chunk)), [storage_id] + chunk)
-                        rows = cur.fetchall()
-                    finally:
-                        cur.close()
-                else:
-                    rows = conn.execute(_SELECT_EXISTING.where(
-                        TABLE.c.storage_id == storage_id,
-                        TABLE.c.fingerprint.in_(chunk)))
-                for r in rows:
-                    found[(r[0], r[1])] = tuple(r[2:])
+        for i in range(0, len(fps), _CHUNK):
+            chunk = fps[i:i + _CHUNK]
+            if sqlite:
+                # Straight to the driver: this runs once per batch on the
+                # hot path and SQLAlchemy's row handling would dominate it.
+                cur = conn.connection.cursor()
+                try:
+                    cur.execute(_SELECT_EXISTING_SQL % ','.join(
+                        '?' * len(chunk)), chunk)
+                    rows = cur.fetchall()
+                finally:
+                    cur.close()
+            else:
+                rows = conn.execute(_SELECT_EXISTING.where(
+                    TABLE.c.fingerprint.in_(chunk)))
+            for r in rows:
+                found[(r[0], r[1])] = tuple(r[2:])
         return found
 
     def _clear_by_recoveries(self, conn, recoveries, now, attrs, result):
+        # clear key -> (storage, key column, value, time of the recovery)
         by_key = {}
         for group in recoveries:
             row = group.row
-            if row['match_key']:
-                k = (group.storage_id, 'match_key', row['match_key'])
-            elif row['alert_id']:
-                k = (group.storage_id, 'alert_id', row['alert_id'])
-            else:
+            key = row.get('clear_key')
+            if key is None:
                 continue
-            by_key[k] = max(by_key.get(k, 0), group.last)
+            col = 'match_key' if row['match_key'] else 'alert_id'
+            previous = by_key.get(key)
+            last = max(previous[3], group.last) if previous else group.last
+            by_key[key] = (group.storage_id, col, row[col], last)
         if not by_key:
             return
-        # Per storage and key column, so that the lookup rides the index
-        # (storage_id, match_key, alert_id).
-        wanted = collections.defaultdict(list)
-        for storage_id, col, value in by_key:
-            wanted[(storage_id, col)].append(value)
+        keys = list(by_key)
         matches = []
-        for (storage_id, col), values in wanted.items():
-            for i in range(0, len(values), _CHUNK):
-                stmt = sa.select(TABLE).where(
-                    TABLE.c.storage_id == storage_id,
-                    TABLE.c[col].in_(values[i:i + _CHUNK]),
-                    TABLE.c.state == constants.AlertState.OPEN,
-                    TABLE.c.category != constants.Category.RECOVERY)
-                for r in conn.execute(stmt):
-                    r = dict(r._mapping)
-                    recovered_at = by_key.get((r['storage_id'], col, r[col]))
-                    if (recovered_at is not None and
-                            (r['last_occur_time'] or 0) <= recovered_at):
-                        matches.append(r)
+        for i in range(0, len(keys), _CHUNK):
+            stmt = sa.select(TABLE).where(
+                TABLE.c.clear_key.in_(keys[i:i + _CHUNK]),
+                TABLE.c.state == constants.AlertState.OPEN,
+                TABLE.c.category != constants.Category.RECOVERY)
+            for r in conn.execute(stmt):
+                r = dict(r._mapping)
+                storage_id, col, value, recovered_at = by_key[r['clear_key']]
+                # The hash only narrows the search down.
+                if (r['storage_id'] == storage_id and r[col] == value and
+                        (r['last_occur_time'] or 0) <= recovered_at):
+                    matches.append(r)
         if not matches:
             return
         seen = set()
@@ -441,6 +454,7 @@ class AlertStore(object):
     @staticmethod
     def _change(row, change, attrs):
         out = dict(row)
+        out.pop('clear_key', None)
         out.update(attrs.get(row['storage_id']) or {})
         out['change'] = change
         return out
@@ -510,7 +524,7 @@ _SELECT_EXISTING = sa.select(
 _SELECT_EXISTING_SQL = (
     'SELECT storage_id, fingerprint, id, state, first_occur_time, '
     'last_occur_time, occurrence_count, source FROM alerts '
-    'WHERE storage_id = ? AND fingerprint IN (%s)')
+    'WHERE fingerprint IN (%s)')
 
 
 def _if_newer(column):
@@ -545,6 +559,21 @@ _UPDATE_CLEAR = sa.update(TABLE).where(
 
 _INSERT = sa.insert(TABLE)
 _INSERT_KEYS = tuple(c.name for c in TABLE.columns)
+_INSERT_ROW = operator.itemgetter(*_INSERT_KEYS)
+
+
+def _insert_sql(dialect):
+    q = dialect.identifier_preparer
+    return 'INSERT INTO %s (%s) VALUES (%s)' % (
+        q.format_table(TABLE), ', '.join(q.quote(k) for k in _INSERT_KEYS),
+        ', '.join('?' * len(_INSERT_KEYS)))
+
+
+def _sqlite_time(value):
+    # The text form SQLAlchemy's SQLite DateTime type writes and reads.
+    return value.strftime('%Y-%m-%d %H:%M:%S.%f')
+
+
 _compiled = {}
 
 
@@ -580,11 +609,10 @@ def _executemany(conn, stmt, rows):
     key = id(stmt)
     entry = _compiled.get(key)
     if entry is None:
-        keys = _INSERT_KEYS if stmt is _INSERT else None
-        compiled = stmt.compile(dialect=dialect, column_keys=keys)
+        compiled = stmt.compile(dialect=dialect)
         # Literal values of the statement are bound parameters too.
         fixed = {n: v for n, v in compiled.params.items()
-                 if n not in (keys or ()) and not n.startswith('_')}
+                 if not n.startswith('_')}
         names = tuple(compiled.positiontup)
         times = tuple(i for i, n in enumerate(names)
                       if n.lstrip('_') in _TIME_COLUMNS)
@@ -603,7 +631,7 @@ def _executemany(conn, stmt, rows):
                 # The text form SQLAlchemy's SQLite DateTime type reads.
                 t = texts.get(v)
                 if t is None:
-                    t = texts[v] = v.strftime('%Y-%m-%d %H:%M:%S.%f')
+                    t = texts[v] = _sqlite_time(v)
                 values[i] = t
         params.append(tuple(values))
     conn.exec_driver_sql(sql, params)

@@ -202,7 +202,7 @@ alerts = sa.Table(
     'alerts', metadata,
     sa.Column('id', sa.String(36), primary_key=True),
     _storage_fk(index=False),
-    sa.Column('fingerprint', sa.String(64), nullable=False),
+    sa.Column('fingerprint', sa.BigInteger, nullable=False),
     sa.Column('alert_id', sa.String(255)),
     sa.Column('alert_name', sa.String(255)),
     sa.Column('severity', sa.String(32)),
@@ -215,6 +215,7 @@ alerts = sa.Table(
     sa.Column('resource_type', sa.String(255)),
     sa.Column('location', sa.String(1024)),
     sa.Column('match_key', sa.String(255)),
+    sa.Column('clear_key', sa.BigInteger),
     sa.Column('clear_category', sa.String(32)),
     sa.Column('occurrence_count', sa.Integer, nullable=False, default=1),
     sa.Column('first_occur_time', sa.BigInteger),
@@ -223,14 +224,16 @@ alerts = sa.Table(
     sa.Column('source', sa.String(16), nullable=False),
     sa.Column('cleared_at', DateTime),
     *_timestamps(),
-    sa.UniqueConstraint('storage_id', 'fingerprint'),
+    sa.UniqueConstraint('fingerprint'),
     # Per-storage and global lists ordered by time; a recovery alert looks
-    # up the faults it clears by match key (or by alert id within the
-    # storage).  Every index costs each inserted alert a b-tree insert
-    # (those on hashed keys the most), so there are no more than these.
+    # up the faults it clears by ``clear_key`` (a hash of the storage and
+    # the match key, or the alert id).  Every index costs each inserted
+    # alert a b-tree insert, and those on hashed keys touch a random page
+    # each: the two hashed keys are 8-byte integers, so that their indexes
+    # stay small (and mostly cached) however many alerts there are.
     sa.Index(None, 'storage_id', 'occur_time', 'id'),
     sa.Index(None, 'occur_time', 'id'),
-    sa.Index(None, 'storage_id', 'match_key', 'alert_id'),
+    sa.Index(None, 'clear_key'),
 )
 
 # Sync jobs: one row per sync of a storage (`delfin.task_manager.jobs`).

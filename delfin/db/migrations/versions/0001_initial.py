@@ -85,7 +85,7 @@ def upgrade():
     op.create_table('alerts',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('storage_id', sa.String(length=36), nullable=False),
-    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('fingerprint', sa.BigInteger(), nullable=False),
     sa.Column('alert_id', sa.String(length=255), nullable=True),
     sa.Column('alert_name', sa.String(length=255), nullable=True),
     sa.Column('severity', sa.String(length=32), nullable=True),
@@ -98,6 +98,7 @@ def upgrade():
     sa.Column('resource_type', sa.String(length=255), nullable=True),
     sa.Column('location', sa.String(length=1024), nullable=True),
     sa.Column('match_key', sa.String(length=255), nullable=True),
+    sa.Column('clear_key', sa.BigInteger(), nullable=True),
     sa.Column('clear_category', sa.String(length=32), nullable=True),
     sa.Column('occurrence_count', sa.Integer(), nullable=False),
     sa.Column('first_occur_time', sa.BigInteger(), nullable=True),
@@ -109,10 +110,10 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=True),
     sa.ForeignKeyConstraint(['storage_id'], ['storages.id'], name=op.f('fk_alerts_storage_id_storages'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts')),
-    sa.UniqueConstraint('storage_id', 'fingerprint', name=op.f('uq_alerts_storage_id_fingerprint'))
+    sa.UniqueConstraint('fingerprint', name=op.f('uq_alerts_fingerprint'))
     )
+    op.create_index(op.f('ix_alerts_clear_key'), 'alerts', ['clear_key'], unique=False)
     op.create_index(op.f('ix_alerts_occur_time_id'), 'alerts', ['occur_time', 'id'], unique=False)
-    op.create_index(op.f('ix_alerts_storage_id_match_key_alert_id'), 'alerts', ['storage_id', 'match_key', 'alert_id'], unique=False)
     op.create_index(op.f('ix_alerts_storage_id_occur_time_id'), 'alerts', ['storage_id', 'occur_time', 'id'], unique=False)
     op.create_table('controllers',
     sa.Column('id', sa.String(length=36), nullable=False),

@@ -111,6 +111,30 @@ def test_recovery_without_match_key_uses_alert_id(database, make_storage,
     assert rows(s, alert_name='Disk 1 failed')[0]['state'] == 'cleared'
 
 
+def test_recovery_without_match_key_leaves_faults_that_have_one(
+        database, make_storage, store):
+    s = make_storage()
+    store.save([fault(s, 1)])
+    store.save([recovery(s, 1, match_key=None)])
+    assert rows(s, alert_name='Disk 1 failed')[0]['state'] == 'open'
+
+
+def test_recovery_matches_values_not_only_their_hash(database, make_storage,
+                                                     store, monkeypatch):
+    # Every clear key collides: only the fault with the recovery's own
+    # storage and match key is cleared.
+    monkeypatch.setattr(alert_store, 'clear_key', lambda storage_id, row: 7)
+    s1, s2 = make_storage(), make_storage()
+    store.save([fault(s1, 1), fault(s1, 2), fault(s2, 1)])
+    result = store.save([recovery(s1, 1)])
+    assert result.cleared == 1
+    states = {(r['storage_id'], r['alert_name']): r['state']
+              for r in rows() if r['category'] == 'Fault'}
+    assert states == {(s1['id'], 'Disk 1 failed'): 'cleared',
+                      (s1['id'], 'Disk 2 failed'): 'open',
+                      (s2['id'], 'Disk 1 failed'): 'open'}
+
+
 def test_fault_and_recovery_in_one_batch(database, make_storage, store):
     s = make_storage()
     result = store.save([fault(s, 1, t=T0), recovery(s, 1, t=T0 + 1)])
