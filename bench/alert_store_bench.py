@@ -249,7 +249,7 @@ def main():
                         choices=sorted(usm.PRIV_PROTOCOLS))
     parser.add_argument('--processes', type=int, default=1,
                         help='listener worker processes (0: threads)')
-    parser.add_argument('--batch-size', type=int, default=1024)
+    parser.add_argument('--batch-size', type=int, default=4096)
     parser.add_argument('--rcvbuf', type=int,
                         default=trap_blaster.DEFAULT_RCVBUF,
                         help='receive buffer of the trap socket (and of '
