@@ -36,7 +36,9 @@ is kept, and the job records the error.
 import datetime
 import itertools
 import json
+import queue
 import socket
+import threading
 import time
 
 import sqlalchemy as sa
@@ -412,6 +414,50 @@ def bulk_update(conn, table, columns, rows):
 
 # -- one kind --------------------------------------------------------------
 
+class _Writer(object):
+    """Runs a kind's chunk writes in a thread of their own, one chunk
+    behind the reading and checking of the next.
+
+    The database does most of a write (index maintenance, the server's
+    work) without holding Python's global lock, so the next chunk's driver
+    items, validation and lookups proceed meanwhile.  At most one chunk
+    waits, so memory stays at a few chunks.  The first error of a write
+    stops the writes and is raised to the caller at its next `put` or at
+    `close`.
+    """
+
+    def __init__(self, write):
+        self._write = write
+        self._queue = queue.Queue(maxsize=1)
+        self.error = None
+        self._thread = threading.Thread(target=self._run,
+                                        name='sync-writer', daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self.error is None:
+                try:
+                    self._write(*item)
+                except BaseException as e:
+                    self.error = e
+
+    def put(self, *args):
+        if self.error is not None:
+            raise self.error
+        self._queue.put(args)
+
+    def close(self, raise_error=True):
+        """Wait for the queued writes; raise the first error of a write."""
+        self._queue.put(None)
+        self._thread.join()
+        if raise_error and self.error is not None:
+            raise self.error
+
+
 class KindSync(object):
     """Syncs the rows of one kind of one storage from a stream of items.
 
@@ -519,25 +565,15 @@ class KindSync(object):
         """Sync from ``items`` (any iterable of dicts); returns self."""
         before, counted = self._count()
         seen = set()
-        matched = 0
-        iterator = iter(items)
-        while True:
-            chunk = list(itertools.islice(iterator, self.chunk_size))
-            if not chunk:
-                break
-            self.items += len(chunk)
-            rows = self._validate(chunk)
-            del chunk
-            for key, _values in rows:
-                if key in seen:
-                    raise InvalidItems(
-                        'Duplicate %s %r from the driver: the same %s was '
-                        'reported twice' % (self.kind.name, key,
-                                            ', '.join(self.identity)))
-                seen.add(key)
-            found = self._existing([k for k, _ in rows]) if before else {}
-            matched += len(found)
-            self._write(rows, found)
+        writer_box = []
+        try:
+            matched = self._chunks(iter(items), before, seen, writer_box)
+        except BaseException:
+            for writer in writer_box:
+                writer.close(raise_error=False)
+            raise
+        for writer in writer_box:
+            writer.close()
             self.checkpoint(self)
         gone = before - matched
         if gone > 0:
@@ -549,6 +585,39 @@ class KindSync(object):
         if self.inserted + self.deleted >= max(ANALYZE_MIN_ROWS, before // 5):
             self._analyze()
         return self
+
+    def _chunks(self, iterator, before, seen, writer_box):
+        """Read, check and write the items chunk by chunk; returns how
+        many were already stored.  From the second full chunk on, writes
+        go through a `_Writer` (left in ``writer_box`` for the caller to
+        close)."""
+        matched = 0
+        while True:
+            chunk = list(itertools.islice(iterator, self.chunk_size))
+            if not chunk:
+                return matched
+            self.items += len(chunk)
+            full = len(chunk) == self.chunk_size
+            rows = self._validate(chunk)
+            del chunk
+            for key, _values in rows:
+                if key in seen:
+                    raise InvalidItems(
+                        'Duplicate %s %r from the driver: the same %s was '
+                        'reported twice' % (self.kind.name, key,
+                                            ', '.join(self.identity)))
+                seen.add(key)
+            found = self._existing([k for k, _ in rows]) if before else {}
+            matched += len(found)
+            if writer_box:
+                writer_box[0].put(rows, found)
+            elif full:
+                # More chunks are likely: overlap their writes.
+                writer_box.append(_Writer(self._write))
+                writer_box[0].put(rows, found)
+            else:
+                self._write(rows, found)
+            self.checkpoint(self)
 
     def _analyze(self):
         # PostgreSQL plans a new or much changed table from stale
