@@ -92,9 +92,13 @@ def adjust_count(conn, name, storage_id, delta):
 def stored_count(conn, name, storage_id):
     """The row count of ``name`` of ``storage_id`` from
     ``inventory_counts``, or None when it holds none."""
-    c = schema.inventory_counts.c
-    return conn.execute(sa.select(c.row_count).where(
-        c.storage_id == storage_id, c.kind == name)).scalar()
+    return conn.execute(_STORED_COUNT, {'storage_id': storage_id,
+                                        'kind': name}).scalar()
+
+
+_STORED_COUNT = sa.select(schema.inventory_counts.c.row_count).where(
+    schema.inventory_counts.c.storage_id == sa.bindparam('storage_id'),
+    schema.inventory_counts.c.kind == sa.bindparam('kind'))
 
 
 def _forget_counts(conn, name, storage_id=None):
@@ -236,8 +240,14 @@ def _normalise_sort(t, sort):
 
 def _after_marker(t, keys, marker_row, dialect=None):
     """Keyset condition: rows strictly after ``marker_row`` in ``keys``."""
-    exprs = [_sort_expr(t.table.c[key]) for key, _ in keys]
     values = [_marker_value(t.table.c[key], marker_row) for key, _ in keys]
+    return _after(t, keys, values, dialect)
+
+
+def _after(t, keys, values, dialect=None):
+    """Keyset condition: rows strictly after the sort ``values`` (values
+    or bound parameters, one per key) in ``keys``."""
+    exprs = [_sort_expr(t.table.c[key]) for key, _ in keys]
     directions = {direction for _, direction in keys}
     plain = all(e is t.table.c[k] for e, (k, _) in zip(exprs, keys))
     same_direction = len(directions) == 1
@@ -334,7 +344,7 @@ def _page_query(c, t, keys, where, limit, offset, marker, stmt):
 class RawPage(object):
     """A page of rows as the database driver returns them.
 
-    ``rows`` are tuples of the values of ``columns``, in that order,
+    ``rows`` (a sequence) are tuples of the values of ``columns``, in order,
     without SQLAlchemy's type processing: on SQLite a datetime is the text
     stored for it and a boolean is 0 or 1.  ``decoders`` has, for each
     column, SQLAlchemy's function that turns such a value (or None) into
@@ -354,16 +364,28 @@ def list_raw(name, columns, filters=None, sort=None, limit=None, offset=0,
 
     This is the list path of the API: reading the driver's tuples directly
     skips building a Python object (datetime, bool, dict) for every value
-    of a page that is only going to be rendered as text.
+    of a page that is only going to be rendered as text; and the page's
+    statements are built once per shape of request (see `_RawQuery`).
     """
     t = _t(name)
     keys = _normalise_sort(t, sort)
-    where = _where(t, filters)
-    cols = [t.table.c[n] for n in columns]
+    filters = dict(filters or {})
+    for key in filters:
+        if key not in t.table.c:
+            raise exception.InvalidInput('Invalid filter key: %s' % key)
 
     def run(c):
-        result = c.execute(_page_query(c, t, keys, where, limit, offset,
-                                       marker, sa.select(*cols)))
+        query = _RawQuery.get(t, tuple(columns), keys, filters, marker,
+                              limit, offset, c.dialect.name)
+        params = query.params(filters, limit, offset)
+        if marker is not None:
+            mrow = c.execute(query.marker_row, {'marker': marker}).first()
+            if mrow is None:
+                raise t.not_found(marker)
+            for i, (key, _dir) in enumerate(keys):
+                params['marker_%d' % i] = _marker_value(
+                    t.table.c[key], mrow._mapping)
+        result = c.execute(query.stmt, params)
         try:
             cursor = result.cursor
             rows = cursor.fetchall()
@@ -372,10 +394,94 @@ def list_raw(name, columns, filters=None, sort=None, limit=None, offset=0,
             result.close()
         dialect = c.dialect
         decoders = [col.type._cached_result_processor(dialect, code)
-                    for col, code in zip(cols, codes)]
+                    for col, code in zip(query.columns, codes)]
         return RawPage(tuple(columns), rows, decoders)
 
     return _execute(conn, run)
+
+
+class _RawQuery(object):
+    """The statements of the `list_raw` pages of one shape: table, columns,
+    order, filtered columns (and which hold lists or NULL), marker or not,
+    limit or not, offset or not, database.  Every value is a bound
+    parameter, so building them once spares each page the construction of
+    its statements (and SQLAlchemy the cache key of a new statement)."""
+
+    _cache = {}
+    _lock = threading.Lock()
+    MAX_SHAPES = 512
+
+    def __init__(self, t, columns, keys, shape, marker, limit, offset,
+                 dialect):
+        table = t.table
+        self.columns = [table.c[n] for n in columns]
+        where = []
+        for key, how in shape:
+            col = table.c[key]
+            if how == 'null':
+                where.append(col.is_(None))
+            elif how == 'list':
+                where.append(col.in_(sa.bindparam(
+                    'filter_' + key, expanding=True)))
+            else:
+                where.append(col == sa.bindparam('filter_' + key))
+        stmt = sa.select(*self.columns).where(*where)
+        if marker:
+            values = [sa.bindparam('marker_%d' % i,
+                                   type_=_sort_expr(table.c[key]).type)
+                      for i, (key, _dir) in enumerate(keys)]
+            stmt = stmt.where(_after(t, keys, values, dialect))
+            self.marker_row = sa.select(table).where(
+                table.c[t.key] == sa.bindparam('marker'))
+        order = []
+        for key, direction in keys:
+            expr = _sort_expr(table.c[key])
+            order.append(expr.asc() if direction == ASC else expr.desc())
+        stmt = stmt.order_by(*order)
+        if limit:
+            stmt = stmt.limit(sa.bindparam('page_limit'))
+        if offset:
+            stmt = stmt.offset(sa.bindparam('page_offset'))
+        self.stmt = stmt
+
+    @staticmethod
+    def _shape(filters):
+        shape = []
+        for key, value in filters.items():
+            if isinstance(value, (list, tuple, set, frozenset)):
+                shape.append((key, 'list'))
+            elif value is None:
+                shape.append((key, 'null'))
+            else:
+                shape.append((key, 'value'))
+        return tuple(shape)
+
+    @classmethod
+    def get(cls, t, columns, keys, filters, marker, limit, offset, dialect):
+        shape = cls._shape(filters)
+        cache_key = (t.name, columns, tuple(keys), shape, marker is not None,
+                     limit is not None, bool(offset), dialect)
+        query = cls._cache.get(cache_key)
+        if query is None:
+            query = cls(t, columns, keys, shape, marker is not None,
+                        limit is not None, bool(offset), dialect)
+            with cls._lock:
+                if len(cls._cache) >= cls.MAX_SHAPES:
+                    cls._cache.clear()
+                cls._cache[cache_key] = query
+        return query
+
+    @staticmethod
+    def params(filters, limit, offset):
+        params = {'page_limit': limit, 'page_offset': offset}
+        for key, value in filters.items():
+            if isinstance(value, (set, frozenset)):
+                value = list(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            if value is not None:
+                params['filter_' + key] = value
+        return params
 
 
 def _count(c, t, filters, where):

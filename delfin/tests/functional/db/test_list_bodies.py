@@ -80,3 +80,31 @@ def test_rendered_bodies_are_the_generic_ones(database, make_storage, kind):
     page = db_api.list_raw(kind.name, columns, filters, limit=3,
                            marker=marker)
     assert renderer.render(page) == _generic(kind, rows, None)
+
+
+def test_raw_pages_are_the_pages_of_list_rows(database, make_storage):
+    kind = registry.by_name('volume')
+    storage = make_storage()
+    _fill(kind, storage['id'], 9)
+    columns = ('id', 'name')
+    queries = [
+        dict(filters={'storage_id': [storage['id'], 'other']}, limit=4),
+        dict(filters={'storage_id': (storage['id'],)}, limit=4, offset=2),
+        dict(filters={'storage_id': storage['id'], 'wwn': None}, limit=9),
+        dict(filters={'storage_id': storage['id'], 'status': []}),
+        dict(filters={'name': TEXTS[1][:255]},
+             sort=[('total_capacity', db_api.ASC)]),
+        dict(sort=[('total_capacity', db_api.DESC), ('name', db_api.ASC)],
+             limit=5, offset=1),
+    ]
+    for query in queries:
+        rows = db_api.list_rows(kind.name, **query)
+        markers = [None] + [r['id'] for r in rows[:3]]
+        for marker in markers:
+            expected = db_api.list_rows(kind.name, marker=marker, **query)
+            page = db_api.list_raw(kind.name, columns, marker=marker,
+                                   **query)
+            assert list(page.rows) == [(r['id'], r['name'])
+                                       for r in expected], (query, marker)
+    with pytest.raises(db_api.exception.VolumeNotFound):
+        db_api.list_raw(kind.name, columns, marker='no-such-volume')
