@@ -118,18 +118,57 @@ def dispose():
 
 
 @contextlib.contextmanager
-def writer():
+def writer(conn=None):
     """A short write transaction; commits on success, rolls back on error.
 
     On SQLite it takes the write lock when it starts (``BEGIN IMMEDIATE``)
-    so that it never fails half-way on a lock upgrade.
+    so that it never fails half-way on a lock upgrade.  ``conn``, from
+    `bulk_writer`, runs it on that connection instead of a pooled one.
     """
+    if conn is not None:
+        with conn.begin():
+            yield conn
+        return
     engine = get_engine()
     with engine.connect() as conn:
         if engine.dialect.name == 'sqlite':
             conn = conn.execution_options(sqlite_begin='IMMEDIATE')
         with conn.begin():
             yield conn
+
+
+# Page cache of a connection that writes many rows, KiB.  SQLite's default
+# (2 MiB) holds a small part of a large table's indexes: every row then
+# reads the index pages it goes into again, and dirty pages spill to the
+# log before the commit.
+BULK_CACHE_KIB = 65536
+
+
+@contextlib.contextmanager
+def bulk_writer():
+    """A connection for a series of `writer` transactions writing many rows.
+
+    Keeping one connection keeps its page cache warm from one transaction
+    to the next (a pooled connection may be another one each time); on
+    SQLite the cache is also made larger for the while.
+    """
+    engine = get_engine()
+    with engine.connect() as conn:
+        sqlite = engine.dialect.name == 'sqlite'
+        if sqlite:
+            conn = conn.execution_options(sqlite_begin='IMMEDIATE')
+            conn.exec_driver_sql('PRAGMA cache_size=-%d' % BULK_CACHE_KIB)
+            conn.commit()
+        try:
+            yield conn
+        finally:
+            if sqlite:
+                try:
+                    conn.rollback()
+                    conn.exec_driver_sql('PRAGMA cache_size=-2000')
+                    conn.commit()
+                except Exception:
+                    conn.invalidate()
 
 
 @contextlib.contextmanager

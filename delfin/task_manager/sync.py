@@ -423,7 +423,8 @@ class _Writer(object):
     items, validation and lookups proceed meanwhile.  At most one chunk
     waits, so memory stays at a few chunks.  The first error of a write
     stops the writes and is raised to the caller at its next `put` or at
-    `close`.
+    `close`.  The writes share one connection (see
+    `db_engine.bulk_writer`).
     """
 
     def __init__(self, write):
@@ -435,13 +436,25 @@ class _Writer(object):
         self._thread.start()
 
     def _run(self):
+        done = False
+        try:
+            with db_engine.bulk_writer() as conn:
+                done = self._loop(conn)
+        except BaseException as e:
+            if self.error is None:
+                self.error = e
+        # Take what is still queued so that `put` and `close` never block.
+        while not done:
+            done = self._queue.get() is None
+
+    def _loop(self, conn):
         while True:
             item = self._queue.get()
             if item is None:
-                return
+                return True
             if self.error is None:
                 try:
-                    self._write(*item)
+                    self._write(*item, conn=conn)
                 except BaseException as e:
                     self.error = e
 
@@ -647,7 +660,7 @@ class KindSync(object):
                 values[i] = proc(values[i])
         return tuple(values)
 
-    def _write(self, rows, existing):
+    def _write(self, rows, existing, conn=None):
         now = db_api.utcnow()
         stamp = self._time_proc(now)
         head = (self.storage_id,)
@@ -674,7 +687,7 @@ class KindSync(object):
         if not inserts and not updates:
             return
         try:
-            with db_engine.writer() as conn:
+            with db_engine.writer(conn) as conn:
                 bulk_insert(conn, self.table, self._insert_columns, inserts)
                 if inserts:
                     db_api.adjust_count(conn, self.kind.name,
