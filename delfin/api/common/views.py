@@ -8,7 +8,6 @@ Datetimes are rendered in Delfin's format, naive UTC
 import datetime
 import itertools
 import json
-import re
 
 from delfin.api.common import wsgi
 from delfin.resources import registry
@@ -86,11 +85,16 @@ _TEXT_OF = {
     bool: {True: 'true', False: 'false'}.__getitem__,
     _NONE: lambda value: 'null',
 }
-# How SQLAlchemy stores a datetime on SQLite (naive, with microseconds).
-_STORED_DATETIMES = re.compile(
-    r'[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}'
-    r'(?:\n[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
-    r'\.[0-9]{6})*')
+# How SQLAlchemy stores a datetime on SQLite (naive, with microseconds):
+# 'YYYY-MM-DD HH:MM:SS.ffffff' with each digit turned into a 0.
+_STORED_DATETIME = '0000-00-00 00:00:00.000000'
+_ZERO_DIGITS = str.maketrans('123456789', '000000000')
+
+
+def _stored_datetimes(joined, count):
+    """Whether ``joined`` is ``count`` stored datetimes joined by '\\n'."""
+    return joined.translate(_ZERO_DIGITS) == '\n'.join(
+        [_STORED_DATETIME] * count)
 
 
 def value_texts(values):
@@ -143,12 +147,13 @@ def _datetime_column(values, decode):
     if types == {_NONE}:
         return _NULLS, None
     if types <= {str, _NONE}:
-        stored = [v for v in values if v is not None]
-        if _STORED_DATETIMES.fullmatch('\n'.join(stored)):
+        stored = [v for v in values if v is not None] if _NONE in types \
+            else values
+        joined = '\n'.join(stored)
+        if _stored_datetimes(joined, len(stored)):
             # 'YYYY-MM-DD HH:MM:SS.ffffff' is its API text with a 'T'.
             if len(stored) == len(values):
-                return _PLAIN_STRINGS, [v.replace(' ', 'T')
-                                        for v in values]
+                return _PLAIN_STRINGS, joined.replace(' ', 'T').split('\n')
             return _TEXTS, ['null' if v is None else
                             '"%s"' % v.replace(' ', 'T') for v in values]
     if decode is not None:
