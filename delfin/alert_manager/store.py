@@ -73,8 +73,9 @@ _STR_LIMITS = {c.name: c.type.length for c in TABLE.columns
                if isinstance(c.type, sa.String) and c.type.length}
 
 
-_TEXT_FIELDS = tuple((name, _STR_LIMITS.get(name)) for name in MODEL_FIELDS
-                     if name != 'occur_time')
+# Text fields and their column sizes (Text columns: no limit).
+_TEXT_FIELDS = tuple((name, _STR_LIMITS.get(name) or 2 ** 62)
+                     for name in MODEL_FIELDS if name != 'occur_time')
 
 
 def now_ms():
@@ -108,7 +109,7 @@ def normalise(alert, default_time=None):
         if value is not None:
             if value.__class__ is not str:
                 value = str(value)
-            if limit is not None and len(value) > limit:
+            if len(value) > limit:
                 value = value[:limit]
         row[name] = value
     if not row['severity']:
@@ -124,11 +125,11 @@ def normalise(alert, default_time=None):
     return row
 
 
-def _hash64(parts):
-    """A signed 64-bit hash of a list of strings (what a BIGINT holds)."""
+def _hash64(text):
+    """A signed 64-bit hash of ``text`` (what a BIGINT holds)."""
     return int.from_bytes(hashlib.blake2b(
-        '\x1f'.join(parts).encode('utf-8', 'replace'),
-        digest_size=8).digest(), 'big', signed=True)
+        text.encode('utf-8', 'replace'), digest_size=8).digest(), 'big',
+        signed=True)
 
 
 def fingerprint(storage_id, row):
@@ -137,8 +138,9 @@ def fingerprint(storage_id, row):
     A 64-bit hash: unique across storages (the storage is part of it) and
     small in the unique index every new alert is inserted into.
     """
-    return _hash64([storage_id] + [row.get(name) or ''
-                                   for name in IDENTITY_FIELDS])
+    get = row.get
+    return _hash64('\x1f'.join([storage_id] + [get(name) or ''
+                                               for name in IDENTITY_FIELDS]))
 
 
 def clear_key(storage_id, row):
@@ -146,9 +148,11 @@ def clear_key(storage_id, row):
     the storage and the ``match_key``, or when there is none the
     ``alert_id``; None without either."""
     if row.get('match_key'):
-        return _hash64([storage_id, 'match_key', row['match_key']])
+        return _hash64('%s\x1fmatch_key\x1f%s' % (storage_id,
+                                                  row['match_key']))
     if row.get('alert_id'):
-        return _hash64([storage_id, 'alert_id', row['alert_id']])
+        return _hash64('%s\x1falert_id\x1f%s' % (storage_id,
+                                                 row['alert_id']))
     return None
 
 
