@@ -118,6 +118,10 @@ def _pick(rng, common, others, p_common=0.9):
     return rng.choice(others)
 
 
+_THIN, _THICK = c.VolumeType.THIN, c.VolumeType.THICK
+_AVAILABLE, _ERROR = c.VolumeStatus.AVAILABLE, c.VolumeStatus.ERROR
+
+
 def _hex(value, digits):
     return ('%0*x' % (digits, value & ((1 << (4 * digits)) - 1)))[-digits:]
 
@@ -166,6 +170,8 @@ class Inventory(object):
         self.generation = generation if churn > 0 else 0
         self.churn = churn
         self._windows = {}
+        self._pools = None          # see volume()
+        self._wwn_format = None
 
     # -- counts and windows ---------------------------------------------
 
@@ -229,18 +235,20 @@ class Inventory(object):
         """
         win = window or self.window(kind)
         kind_int = digest(kind)
+        storage_id = self.storage_id
+        churn = self.churn > 0
         number = win.start
         while number < win.stop:
             chunk = number // CHUNK
             rng = random.Random('%s:%s:%d' % (self.seed, kind, chunk))
             base = chunk * CHUNK
             end = min(base + CHUNK, win.stop)
-            for n in range(base, end):
+            for n in range(base, number):
+                maker(n, rng)   # the draws of the numbers before the window
+            for n in range(number, end):
                 item = maker(n, rng)
-                if n < number:
-                    continue
-                item['storage_id'] = self.storage_id
-                if self._volatile(kind_int, n):
+                item['storage_id'] = storage_id
+                if churn and self._volatile(kind_int, n):
                     self._changed(item, kind_int, n)
                 yield item
             number = end
@@ -283,19 +291,21 @@ class Inventory(object):
         total = (int(r() * 2048) + 1) * GiB
         thin = r() < 0.6
         used = int(total * r()) if thin else total
-        pools = self.window('storage_pool')
+        pools = self._pools
+        if pools is None:
+            pools = self._pools = self.window('storage_pool')
+            self._wwn_format = '6%015x%%016x' % (self.seed_int >> 4)
+        name = 'volume_%d' % n
         return {
-            'native_volume_id': 'volume_%d' % n,
-            'name': 'volume_%d' % n,
+            'native_volume_id': name,
+            'name': name,
             'description': 'Fake volume %d' % n,
-            'type': c.VolumeType.THIN if thin else c.VolumeType.THICK,
-            'status': (c.VolumeStatus.AVAILABLE if r() < 0.97
-                       else c.VolumeStatus.ERROR),
+            'type': _THIN if thin else _THICK,
+            'status': _AVAILABLE if r() < 0.97 else _ERROR,
             'native_storage_pool_id': (
                 'storagePool_%d' % (pools.start + n % pools.count)
                 if pools.count else None),
-            'wwn': '6%015x%016x' % (self.seed_int >> 4,
-                                    rng.getrandbits(64)),
+            'wwn': self._wwn_format % rng.getrandbits(64),
             'total_capacity': total,
             'used_capacity': used,
             'free_capacity': total - used,
