@@ -29,6 +29,7 @@ from delfin import utils
 SNMP_TRAP_OID = '1.3.6.1.6.3.1.1.4.1.0'
 SYS_UPTIME_OID = '1.3.6.1.2.1.1.3.0'
 _TRAP_OID_KEYS = (SNMP_TRAP_OID, 'snmpTrapOID.0', 'SNMPv2-MIB::snmpTrapOID.0')
+_TRAP_OID_SET = frozenset(_TRAP_OID_KEYS)
 _UPTIME_KEYS = (SYS_UPTIME_OID, 'sysUpTime.0', 'SNMPv2-MIB::sysUpTime.0')
 _ADDRESS_KEYS = ('transport_address', 'storage_id')
 
@@ -94,11 +95,14 @@ def parse(trap):
     :raises IncompleteTrapInformation: the trap has no variables.
     """
     # Traps arrive at thousands per second: one pass, one sort.
-    items = sorted((str(k), str(v)) for k, v in (trap or {}).items()
-                   if k not in _NOT_CONTENT)
+    if not trap:
+        raise exception.IncompleteTrapInformation('fake_storage')
+    items = sorted([(k if k.__class__ is str else str(k),
+                     v if v.__class__ is str else str(v))
+                    for k, v in trap.items() if k not in _NOT_CONTENT])
     if not items:
         raise exception.IncompleteTrapInformation('fake_storage')
-    pairs = ['%s=%s' % kv for kv in items]
+    pairs = [k + '=' + v for k, v in items]
     canonical = '\n'.join(pairs)
     oid = _trap_oid(trap)
     category = c.Category.FAULT
@@ -110,8 +114,8 @@ def parse(trap):
             alert_id = oid[:-len(_RECOVERY_SUFFIX)]
             category = c.Category.RECOVERY
     severity, event_type = classify(alert_id)
-    details = '; '.join(pair for (key, _), pair in zip(items, pairs)
-                        if key not in _TRAP_OID_KEYS)
+    details = '; '.join([pair for (key, _), pair in zip(items, pairs)
+                         if key not in _TRAP_OID_SET])
     name = 'Fake alert %s' % alert_id
     return {
         'alert_id': alert_id,
