@@ -8,6 +8,7 @@ Datetimes are rendered in Delfin's format, naive UTC
 import datetime
 import itertools
 import json
+import operator
 
 from delfin.api.common import wsgi
 from delfin.resources import registry
@@ -91,6 +92,9 @@ _STORED_DATETIME = '0000-00-00 00:00:00.000000'
 _ZERO_DIGITS = str.maketrans('123456789', '000000000')
 
 
+_TZINFO = operator.attrgetter('tzinfo')
+
+
 def _stored_datetimes(joined, count):
     """Whether ``joined`` is ``count`` stored datetimes joined by '\\n'."""
     return joined.translate(_ZERO_DIGITS) == '\n'.join(
@@ -157,7 +161,23 @@ def _datetime_column(values, decode):
             return _TEXTS, ['null' if v is None else
                             '"%s"' % v.replace(' ', 'T') for v in values]
     if decode is not None:
-        values = map(decode, values)
+        values = list(map(decode, values))
+        types = set(map(type, values))
+    if types <= {datetime.datetime, _NONE}:
+        present = [v for v in values if v is not None] if _NONE in types \
+            else values
+        if set(map(_TZINFO, present)) == {None}:
+            # Naive datetimes, as PostgreSQL and MariaDB give them.
+            texts = list(map(datetime.datetime.isoformat, present))
+            if set(map(len, texts)) != {26}:
+                # isoformat() leaves out a zero microsecond.
+                texts = [t if len(t) == 26 else t + '.000000'
+                         for t in texts]
+            if len(present) == len(values):
+                return _PLAIN_STRINGS, texts
+            texts = iter(texts)
+            return _TEXTS, ['null' if v is None else '"%s"' % next(texts)
+                            for v in values]
     return _TEXTS, value_texts([None if v is None else format_datetime(v)
                                 for v in values])
 

@@ -84,16 +84,20 @@ def test_rendered_pages_are_the_generic_bodies():
     to_datetime = _sqlite_decoder(sa.DateTime())
     renderer = views.PageRenderer(
         'things', ('id', 'name', 'size', 'flag', 'doc', 'stored_at',
-                   'seen_at', 'missing', 'created_at'),
-        ('stored_at', 'seen_at', 'created_at'))
+                   'seen_at', 'missing', 'created_at', 'naive_at'),
+        ('stored_at', 'seen_at', 'created_at', 'naive_at'))
     columns = ('id', 'name', 'size', 'flag', 'doc', 'stored_at', 'seen_at',
-               'created_at')
+               'created_at', 'naive_at')
     decoders = (None, None, None, _sqlite_decoder(sa.Boolean()),
-                _sqlite_decoder(sa.JSON()), to_datetime, None, to_datetime)
+                _sqlite_decoder(sa.JSON()), to_datetime, None, to_datetime,
+                None)
     tz = datetime.timezone(datetime.timedelta(hours=-3))
     seen = [None, datetime.datetime(2024, 1, 2, 3, 4, 5),
             datetime.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=tz),
             datetime.datetime(9, 12, 31, 23, 59, 59, 999999)]
+    naive = [datetime.datetime(2024, 1, 2, 3, 4, 5, 6), None,
+             datetime.datetime(2024, 1, 2, 3, 4, 5),
+             datetime.datetime(9, 12, 31, 23, 59, 59, 999999)]
     stored = [None, '2024-01-02 03:04:05.000006', '0009-01-02 03:04:05.5',
               '2024-01-02 03:04:05', '2024-01-02']
     rows = []
@@ -102,7 +106,8 @@ def test_rendered_pages_are_the_generic_bodies():
                      value, None if i % 3 == 2 else i % 2,
                      wsgi.dumps(value) if i % 2 else None,
                      stored[i % len(stored)], seen[i % len(seen)],
-                     '2024-01-02 03:04:05.%06d' % i))
+                     '2024-01-02 03:04:05.%06d' % i,
+                     naive[i % len(naive)]))
     # Every column alone (its fast path) and all together (mixed types).
     pages = [rows] + [[r] for r in rows] + [
         [r for r in rows if r[5] is not None and len(r[5]) == 26]]
