@@ -34,6 +34,7 @@ it refuses the credentials ``abnormal``; the inventory of the last good sync
 is kept, and the job records the error.
 """
 import datetime
+import io
 import itertools
 import json
 import queue
@@ -374,11 +375,12 @@ def bulk_insert(conn, table, columns, rows):
     name = dialect.identifier_preparer.format_table(table)
     cols = _quoted(dialect, columns)
     if dialect.name == 'postgresql' and dialect.driver == 'psycopg2':
-        from psycopg2 import extras
+        # COPY: about twice as fast as multi-row INSERTs, most of it on the
+        # server (no statement to parse).
         cursor = conn.connection.cursor()
         try:
-            extras.execute_values(cursor, 'INSERT INTO %s (%s) VALUES %%s'
-                                  % (name, cols), rows, page_size=_PG_PAGE)
+            cursor.copy_expert('COPY %s (%s) FROM STDIN' % (name, cols),
+                               io.StringIO(_copy_text(rows)))
         finally:
             cursor.close()
         return
@@ -387,6 +389,34 @@ def bulk_insert(conn, table, columns, rows):
     marks = ', '.join([_placeholder(dialect)] * len(columns))
     conn.exec_driver_sql('INSERT INTO %s (%s) VALUES (%s)'
                          % (name, cols, marks), rows)
+
+
+_COPY_ESCAPES = str.maketrans({'\\': '\\\\', '\t': '\\t', '\n': '\\n',
+                               '\r': '\\r'})
+
+
+def _copy_value(value):
+    """``value`` in PostgreSQL's COPY text format."""
+    cls = value.__class__
+    if cls is str:
+        if '\\' in value or '\t' in value or '\n' in value or \
+                '\r' in value:
+            return value.translate(_COPY_ESCAPES)
+        return value
+    if value is None:
+        return '\\N'
+    if cls is bool:
+        return 't' if value else 'f'
+    if cls is int:
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(' ')
+    return _copy_value(str(value))
+
+
+def _copy_text(rows):
+    return ''.join(['\t'.join(map(_copy_value, row)) + '\n'
+                    for row in rows])
 
 
 def bulk_update(conn, table, columns, rows):
@@ -696,11 +726,14 @@ class KindSync(object):
                     bulk_update(conn, self.table,
                                 [self.names[i] for i in changed]
                                 + ['updated_at'], params)
-        except sa.exc.IntegrityError as e:
+        except (sa.exc.IntegrityError,
+                self._dialect.loaded_dbapi.IntegrityError) as e:
+            # (The batch helpers run on the DB driver's own cursor, whose
+            # errors SQLAlchemy does not wrap.)
             if not _storage_exists(self.storage_id):
                 raise JobStopped('storage %s was deleted' % self.storage_id)
             raise InvalidItems('Could not store %s rows: %s'
-                               % (self.kind.name, e.orig))
+                               % (self.kind.name, getattr(e, 'orig', e)))
         self.inserted += len(inserts)
         self.updated += sum(len(p) for p in updates.values())
 

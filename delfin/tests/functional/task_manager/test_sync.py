@@ -389,3 +389,20 @@ def test_large_listing_in_many_chunks(storage):
     assert jobs.get_job(job_id)['progress']['volume']['written'] == {
         'inserted': 0, 'updated': 0, 'deleted': 100}
     assert db_api.count('volume', {'storage_id': storage['id']}) == 1400
+
+
+def test_awkward_text_is_stored_as_given(storage, backend):
+    names = ['tab\there', 'line\nbreak', 'carriage\rreturn', 'back\\slash',
+             '\\N', '\\.', 'ünïcødé ✓', "quote ' and \"", '']
+    items = volumes(len(names))
+    for item, name in zip(items, names):
+        item['name'] = item['description'] = name
+    backend.items['volume'] = items
+    assert run(storage, backend)['state'] == 'succeeded'
+    rows = stored('volume', storage)
+    assert [rows[i['native_volume_id']]['name'] for i in items] == names
+    assert [rows[i['native_volume_id']]['description']
+            for i in items] == names
+    job = run(storage, backend)
+    assert job['progress']['volume']['written'] == {
+        'inserted': 0, 'updated': 0, 'deleted': 0}
