@@ -191,7 +191,13 @@ class DriverManager(object):
         :raises AccessInfoNotFound, StorageDriverNotFound, InvalidCAPath.
         """
         if access_info is None:
-            access_info = self._load_access(storage_id)
+            try:
+                access_info = self._load_access(storage_id)
+            except exception.AccessInfoNotFound:
+                # The storage is gone (perhaps deleted through another
+                # process): so is its driver.
+                self.remove_driver(storage_id)
+                raise
         access_info = dict(access_info, storage_id=storage_id)
         stamp = fingerprint(access_info)
         cached = self._drivers.get(storage_id)
@@ -220,6 +226,18 @@ class DriverManager(object):
         with self._locks_guard:
             self._locks.pop(storage_id, None)
         return cached.driver if cached is not None else None
+
+    def prune(self, storage_ids):
+        """Forget the instances of storages not in ``storage_ids`` (the
+        registered ones); returns how many were forgotten."""
+        keep = set(storage_ids)
+        gone = [sid for sid in list(self._drivers) if sid not in keep]
+        for storage_id in gone:
+            self.remove_driver(storage_id)
+        if gone:
+            LOG.info("Forgot the drivers of %d deleted storage(s)",
+                     len(gone))
+        return len(gone)
 
     def clear(self):
         """Forget every instance and loaded class."""

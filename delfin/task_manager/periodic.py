@@ -33,6 +33,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from delfin import exception
+from delfin.drivers import manager as drivers_manager
 from delfin.task_manager import jobs
 
 LOG = logging.getLogger(__name__)
@@ -111,12 +112,12 @@ class PeriodicSync(object):
                     storage_id, entry['failures'])
         return out
 
-    def due(self, now=None):
+    def due(self, now=None, state=None):
         """Storage ids due a sync now, most overdue first."""
         if not self.enabled:
             return []
         now = self.clock() if now is None else now
-        times = self.next_times()
+        times = self.next_times(state)
         due = [(when, sid) for sid, when in times.items()
                if when is not None and when <= now]
         return [sid for _when, sid in sorted(due)]
@@ -124,7 +125,11 @@ class PeriodicSync(object):
     def tick(self):
         """Request a sync of every storage due now; returns the jobs."""
         requested = []
-        for storage_id in self.due():
+        state = jobs.schedule_state()
+        # Drivers of storages deleted through another process are not
+        # needed any more.
+        drivers_manager.get_manager().prune(state)
+        for storage_id in self.due(state=state):
             try:
                 job = jobs.create_sync_job(storage_id,
                                            trigger=jobs.TRIGGER_PERIODIC)

@@ -201,3 +201,19 @@ def test_periodic_enable_false_disables(database, make_storage, clock,
     cfg.CONF.set_override('periodic_enable', False)
     sched = scheduler(clock, submitted)
     assert sched.enabled is False and sched.tick() == []
+
+
+def test_tick_forgets_drivers_of_deleted_storages(database, make_storage,
+                                                  clock, submitted):
+    from delfin.db import api as db_api
+    from delfin.drivers import manager as drivers_manager
+    kept, deleted = make_storage(), make_storage()
+    mgr = drivers_manager.get_manager()
+    for storage in (kept, deleted):
+        mgr.get_driver(storage['id'], {'vendor': 'fake_storage',
+                                       'model': 'fake_driver'})
+    # Deleted through another process: this one still caches its driver.
+    db_api.delete('storage', deleted['id'])
+    scheduler(clock, submitted).tick()
+    assert mgr.cached_driver(kept['id']) is not None
+    assert mgr.cached_driver(deleted['id']) is None

@@ -132,6 +132,28 @@ def test_remove_driver_forgets_the_instance(sample_entry_points):
     assert mgr.get_driver('s1') is not d
 
 
+def test_a_storage_gone_from_the_database_loses_its_driver(
+        sample_entry_points):
+    loader = Loader({'s1': sample_access()})
+    mgr = manager.DriverManager(loader)
+    mgr.get_driver('s1')
+    del loader.rows['s1']   # deleted through another process
+    with pytest.raises(exception.AccessInfoNotFound):
+        mgr.get_driver('s1')
+    assert mgr.cached_driver('s1') is None
+
+
+def test_prune_keeps_only_the_registered_storages(sample_entry_points):
+    mgr = manager.DriverManager(Loader({'s1': sample_access(),
+                                        's2': sample_access()}))
+    kept = mgr.get_driver('s1')
+    mgr.get_driver('s2')
+    assert mgr.prune(['s1', 's3']) == 1
+    assert mgr.cached_driver('s1') is kept
+    assert mgr.cached_driver('s2') is None
+    assert mgr.prune({'s1'}) == 0
+
+
 def test_concurrent_first_use_builds_one_instance(sample_entry_points):
     mgr = manager.DriverManager(Loader({'s1': sample_access()}))
     start = threading.Barrier(16)
