@@ -6,7 +6,6 @@ Datetimes are rendered in Delfin's format, naive UTC
 ``%Y-%m-%dT%H:%M:%S.%f`` (`delfin.api.common.wsgi.DATETIME_FORMAT`).
 """
 import datetime
-import itertools
 import json
 import operator
 
@@ -226,11 +225,17 @@ class PageRenderer(object):
                 between += 'null'
                 continue
             quote = '"' if how is _PLAIN_STRINGS else ''
-            parts.append(itertools.repeat(between + quote, count))
+            parts.append([between + quote] * count)
             parts.append(texts)
             between = quote
-        parts.append(itertools.repeat(between + '}, ', count))
-        return ''.join(itertools.chain.from_iterable(zip(*parts)))[:-2]
+        parts.append([between + '}, '] * count)
+        # Row after row, the parts' strings: each part fills every
+        # len(parts)-th place of one list, and one join makes the text.
+        width = len(parts)
+        strings = [None] * (width * count)
+        for i, part in enumerate(parts):
+            strings[i::width] = part
+        return ''.join(strings)[:-2]
 
     def render(self, page, total=None):
         items = self._items(page) if page.rows else ''
