@@ -30,6 +30,11 @@ sync_opts = [
     cfg.IntOpt('chunk_size', default=5000, min=100,
                help='Rows read from a driver and written to the database '
                     'per batch.'),
+    cfg.IntOpt('requeue_after', default=300, min=0,
+               help='Seconds after which a sync job still queued is handed '
+                    'to a worker again (its request may have been lost, in '
+                    'a restart say; a job only ever runs once); 0 never '
+                    'does. Checked with the periodic sync.'),
     cfg.IntOpt('job_history', default=50, min=1,
                help='Finished sync jobs kept per storage; older ones are '
                     'deleted when a new job is created.'),

@@ -90,6 +90,17 @@ def _prune(conn, storage_id, keep):
         conn.execute(sa.delete(_jobs).where(_jobs.c.id.in_(old)))
 
 
+def queued_jobs(created_before):
+    """Jobs still queued that were created before the naive UTC datetime
+    ``created_before``, oldest first."""
+    with db_engine.reader() as conn:
+        rows = conn.execute(sa.select(_jobs).where(
+            _jobs.c.state == State.QUEUED,
+            _jobs.c.created_at < created_before).order_by(
+            _jobs.c.created_at, _jobs.c.id)).all()
+    return [dict(r._mapping) for r in rows]
+
+
 def create_sync_job(storage_id, trigger=TRIGGER_MANUAL):
     """Create a queued sync job of ``storage_id``; returns the job dict.
 

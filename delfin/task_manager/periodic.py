@@ -64,7 +64,7 @@ class PeriodicSync(object):
 
     def __init__(self, submit, clock=time.time, interval=None, jitter=None,
                  max_backoff=None, check_interval=None, initial_delay=None,
-                 owns=None):
+                 owns=None, requeue_after=None):
         self.submit = submit
         self.clock = clock
         self.interval = CONF.sync.interval if interval is None else interval
@@ -77,6 +77,10 @@ class PeriodicSync(object):
             initial_delay = random.uniform(0, CONF.periodic_fuzzy_delay)
         self.initial_delay = initial_delay
         self.owns = owns
+        self.requeue_after = (CONF.sync.requeue_after if requeue_after is None
+                              else requeue_after)
+        # Job id -> clock time it was last handed over again.
+        self._requeued = {}
         self._stop = threading.Event()
         self._thread = None
 
@@ -122,9 +126,46 @@ class PeriodicSync(object):
                if when is not None and when <= now]
         return [sid for _when, sid in sorted(due)]
 
+    def requeue(self):
+        """Hand over again the jobs queued for more than ``requeue_after``
+        seconds (their request was lost, or is still waiting behind
+        others); each at most once per ``requeue_after``.  A job only runs
+        once however often it is handed over.  Returns the jobs."""
+        if not self.requeue_after:
+            return []
+        now = self.clock()
+        cutoff = datetime.datetime.fromtimestamp(
+            now - self.requeue_after, datetime.timezone.utc).replace(
+            tzinfo=None)
+        handed = []
+        queued = set()
+        for job in jobs.queued_jobs(cutoff):
+            queued.add(job['id'])
+            if self.owns is not None and not self.owns(job['storage_id']):
+                continue
+            last = self._requeued.get(job['id'])
+            if last is not None and now - last < self.requeue_after:
+                continue
+            try:
+                self.submit(job)
+            except Exception:
+                LOG.exception("Could not hand over sync job %s again",
+                              job['id'])
+                continue
+            self._requeued[job['id']] = now
+            handed.append(job)
+        for job_id in list(self._requeued):
+            if job_id not in queued:
+                del self._requeued[job_id]
+        if handed:
+            LOG.warning("Handed over again %d sync job(s) queued for more "
+                        "than %d s", len(handed), self.requeue_after)
+        return handed
+
     def tick(self):
         """Request a sync of every storage due now; returns the jobs."""
         requested = []
+        self.requeue()
         state = jobs.schedule_state()
         # Drivers of storages deleted through another process are not
         # needed any more.

@@ -217,3 +217,31 @@ def test_tick_forgets_drivers_of_deleted_storages(database, make_storage,
     scheduler(clock, submitted).tick()
     assert mgr.cached_driver(kept['id']) is not None
     assert mgr.cached_driver(deleted['id']) is None
+
+
+def test_jobs_left_queued_are_handed_over_again(database, make_storage,
+                                                clock, submitted):
+    # A sync requested before a restart: its request was lost with the
+    # process, and the job would block the storage's syncs.
+    storage = make_storage()
+    lost = jobs.create_sync_job(storage['id'])
+    sched = scheduler(clock, submitted, requeue_after=300)
+    assert sched.requeue() == []
+    clock.advance(301)
+    assert [j['id'] for j in sched.requeue()] == [lost['id']]
+    assert [j['id'] for j in submitted] == [lost['id']]
+    # Not again right away; again after another while if still queued.
+    assert sched.requeue() == []
+    clock.advance(301)
+    assert [j['id'] for j in sched.requeue()] == [lost['id']]
+    # Once it runs it is left alone.
+    jobs.start_job(lost['id'])
+    clock.advance(301)
+    assert sched.requeue() == []
+
+
+def test_requeue_zero_never_hands_over_again(database, make_storage, clock,
+                                            submitted):
+    jobs.create_sync_job(make_storage()['id'])
+    clock.advance(10 * HOUR)
+    assert scheduler(clock, submitted, requeue_after=0).requeue() == []
