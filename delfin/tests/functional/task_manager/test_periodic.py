@@ -240,8 +240,8 @@ def test_jobs_left_queued_are_handed_over_again(database, make_storage,
     assert sched.requeue() == []
 
 
-def test_requeue_zero_never_hands_over_again(database, make_storage, clock,
-                                            submitted):
+def test_requeue_zero_never_hands_over_again(database, make_storage,
+                                             clock, submitted):
     jobs.create_sync_job(make_storage()['id'])
     clock.advance(10 * HOUR)
     assert scheduler(clock, submitted, requeue_after=0).requeue() == []
