@@ -8,9 +8,11 @@ that peak RSS is the case's own):
 * register+sync: from ``discover_storage`` (the registration's one driver
   call) through the storage row, the sync job and the whole sync of every
   resource kind from empty, until the rows are listable;
-* the floor: a plain chunked bulk INSERT of the same volume rows into an
+* the floor: a plain chunked bulk insert of the same volume rows into an
   empty database of the same kind (rows prepared beforehand, untimed), the
-  least any sync could spend writing them;
+  least any sync could spend writing them: the sync engine's own bulk
+  statement (executemany INSERT on SQLite, COPY on PostgreSQL) on a plain
+  pooled connection;
 * unchanged re-sync: time, and rows written (must be 0);
 * 1000-row pages of the storage's volumes with their total, through the
   repository, at random depths by marker: p50 and p95; the same through
