@@ -89,8 +89,7 @@ _TEXT_OF = {
 # 'YYYY-MM-DD HH:MM:SS.ffffff' with each digit turned into a 0.
 _STORED_DATETIME = '0000-00-00 00:00:00.000000'
 _ZERO_DIGITS = str.maketrans('123456789', '000000000')
-
-
+# A datetime's time zone (None: naive).
 _TZINFO = operator.attrgetter('tzinfo')
 
 
