@@ -194,7 +194,8 @@ def _cast_alert_sync(storage_id):
 
 
 # What mapping one trap came to (first item of `TrapMapper.outcome`):
-# (ALERT, alert dict or prepared alert); (UNKNOWN,) no storage for the trap
+# (ALERT, the driver's alert dict, the `StorageInfo` it belongs to), or
+# (ALERT, prepared alert) from the workers; (UNKNOWN,) no storage for the trap
 # or its alert; (FAILED, storage_id) no driver or parse_alert raised;
 # (INCOMPLETE, storage_id) the storage needs a poll; (NOT_ALERT,).
 ALERT = 'a'
@@ -245,9 +246,7 @@ class TrapMapper(object):
         target = self._attribute(info, alert, owners)
         if target is None:
             return (UNKNOWN,)
-        alert = dict(alert)
-        alert.update(target.attrs)
-        return (ALERT, alert)
+        return (ALERT, alert, target)
 
     def _attribute(self, info, alert, owners):
         """The storage an alert belongs to (see step 4), or None."""
@@ -340,7 +339,7 @@ class TrapPreparer(object):
         for trap in traps:
             result = mapper.outcome(trap)
             if result[0] == ALERT:
-                result = (ALERT, prepare(result[1]))
+                result = (ALERT, prepare(result[1], result[2].attrs))
             outcomes.append(result)
         return outcomes
 
@@ -419,7 +418,7 @@ class AlertProcessor(object):
             if result is None:
                 result = outcome_of(trap)
                 if result[0] == ALERT:
-                    alerts.append(prepare(result[1]))
+                    alerts.append(prepare(result[1], result[2].attrs))
                     continue
             if result[0] == ALERT:
                 alerts.append(result[1])

@@ -156,16 +156,24 @@ def clear_key(storage_id, row):
     return None
 
 
-def prepare(alert):
+def prepare(alert, storage=None):
     """What `AlertStore.save_prepared` takes of one alert dict: a tuple
     ``(storage_id, fingerprint, row, source, storage attributes)`` of plain
-    values, cheap to send between processes."""
-    storage_id = alert['storage_id']
+    values, cheap to send between processes.
+
+    :param storage: the storage the alert belongs to, as a dict of
+        ``storage_id`` and `STORAGE_FIELDS` (shared by its alerts, never
+        changed); by default they are read from ``alert``.
+    """
+    if storage is None:
+        storage_id = alert['storage_id']
+        storage = {k: alert.get(k) for k in STORAGE_FIELDS if k in alert}
+    else:
+        storage_id = storage['storage_id']
     row = normalise(alert)
     row['clear_key'] = clear_key(storage_id, row)
     return (storage_id, fingerprint(storage_id, row), row,
-            alert.get('source'),
-            {k: alert.get(k) for k in STORAGE_FIELDS if k in alert})
+            alert.get('source'), storage)
 
 
 def is_recovery(row):
