@@ -86,6 +86,8 @@ _OID_CACHE_MAX_OCTETS = 64
 _OID_CACHE = {}
 # Text and arc count of OIDs that prefix others (see _oid_by_prefix).
 _PREFIX_CACHE = {}
+# error-status and error-index of a PDU that reports no error.
+_NO_ERROR = bytes((INTEGER, 1, 0, INTEGER, 1, 0))
 # Text of every one-octet INTEGER, indexed by the octet.
 _SIGNED_OCTET_TEXT = tuple(str(i - 256 if i & 0x80 else i) for i in range(256))
 
@@ -359,14 +361,23 @@ def _value_text(tag, data, start, stop):
 
 
 def _varbinds(data, pos, end):
-    # The hot loop of the decoder: short-form lengths, the common case, are
-    # read inline and everything else goes through _tlv.  Reading a header
-    # byte past ``end`` is harmless because the element it starts is then
-    # found to overrun its container; reading past the datagram raises
-    # IndexError, which the public entry points turn into DecodeError.
-    tag, pos, list_end = _tlv(data, pos, end)
-    if tag != SEQUENCE:
-        raise DecodeError('variable-bindings: not a SEQUENCE')
+    # The hot loop of the decoder.  Short-form lengths, the common case, are
+    # read inline and everything else goes through _tlv; so are the values
+    # of the common types, while unusual ones and every refusal go through
+    # _value_text.  Reading a header byte past ``end`` is harmless because
+    # the element it starts is then found to overrun its container; reading
+    # past the datagram raises IndexError, which the public entry points
+    # turn into DecodeError.
+    if end - pos >= 2 and data[pos] == SEQUENCE and data[pos + 1] < 0x80:
+        list_end = pos + 2 + data[pos + 1]
+        pos += 2
+        if list_end > end:
+            raise DecodeError('element at offset %d overruns its container'
+                              % pos)
+    else:
+        tag, pos, list_end = _tlv(data, pos, end)
+        if tag != SEQUENCE:
+            raise DecodeError('variable-bindings: not a SEQUENCE')
     if list_end != end:
         raise DecodeError('bytes after the variable-bindings')
     result = []
@@ -375,10 +386,10 @@ def _varbinds(data, pos, end):
     while pos < end:
         if data[pos] != SEQUENCE:
             raise DecodeError('variable-binding: not a SEQUENCE')
-        length = data[pos + 1]
-        if length < 0x80:
+        vb_end = data[pos + 1]
+        if vb_end < 0x80:
             start = pos + 2
-            vb_end = start + length
+            vb_end += start
             if vb_end > end:
                 raise DecodeError('variable-binding overruns the list')
         else:
@@ -386,44 +397,72 @@ def _varbinds(data, pos, end):
 
         if data[start] != OBJECT_IDENTIFIER:
             raise DecodeError('variable-binding: name is not an OID')
-        length = data[start + 1]
-        if length < 0x80:
+        stop = data[start + 1]
+        if stop < 0x80:
             start += 2
-            stop = start + length
+            stop += start
             if stop > vb_end:
                 raise DecodeError('variable-binding name overruns')
         else:
             _, start, stop = _tlv(data, start, vb_end)
-        raw = data[start:stop]
-        name = cache.get(raw)
+        name = cache.get(data[start:stop])
         if name is None:
             name = _oid(data, start, stop)
 
         tag = data[stop]
-        length = data[stop + 1]
-        if length < 0x80:
+        size = data[stop + 1]
+        if size < 0x80:
             start = stop + 2
-            stop = start + length
+            if start + size != vb_end:
+                raise DecodeError('variable-binding: value does not end it')
         else:
             tag, start, stop = _tlv(data, stop, vb_end)
-        if stop != vb_end:
-            raise DecodeError('variable-binding: value does not end it')
+            if stop != vb_end:
+                raise DecodeError('variable-binding: value does not end it')
+            size = vb_end - start
+        pos = vb_end
         if tag == OCTET_STRING:
-            raw = data[start:stop]
+            raw = data[start:vb_end]
             try:
                 append((name, tag, raw.decode()))
             except UnicodeDecodeError:
                 append((name, tag, raw.decode('latin-1')))
-        elif tag == INTEGER and length == 1:
-            append((name, tag, _SIGNED_OCTET_TEXT[data[start]]))
+        elif tag == INTEGER and 0 < size <= 4:
+            if size == 1:
+                append((name, tag, _SIGNED_OCTET_TEXT[data[start]]))
+            else:
+                append((name, tag, str(int.from_bytes(
+                    data[start:vb_end], 'big', signed=True))))
         elif tag == OBJECT_IDENTIFIER:
-            text = cache.get(data[start:stop])
+            text = cache.get(data[start:vb_end])
             append((name, tag, text if text is not None
-                    else _oid(data, start, stop)))
+                    else _oid(data, start, vb_end)))
+        elif tag == TIMETICKS and 0 < size <= 4:
+            append((name, tag, str(int.from_bytes(data[start:vb_end],
+                                                  'big'))))
         else:
-            append((name, tag, _value_text(tag, data, start, stop)))
-        pos = vb_end
+            append((name, tag, _value_text(tag, data, start, vb_end)))
     return result
+
+
+def _frame(data, pos, end):
+    """(tag, content start) of the element at ``pos`` when it is well
+    formed and ends exactly at ``end`` with a length of at most two octets
+    (the shape of every datagram-sized element), else (None, 0): the caller
+    then goes through _tlv for the general case and its refusals."""
+    if end - pos >= 2:
+        length = data[pos + 1]
+        if length < 0x80:
+            if pos + 2 + length == end:
+                return data[pos], pos + 2
+        elif length == 0x81:
+            if end - pos >= 3 and pos + 3 + data[pos + 2] == end:
+                return data[pos], pos + 3
+        elif length == 0x82:
+            if (end - pos >= 4
+                    and pos + 4 + (data[pos + 2] << 8 | data[pos + 3]) == end):
+                return data[pos], pos + 4
+    return None, 0
 
 
 def decode_message(data):
@@ -435,12 +474,23 @@ def decode_message(data):
     """
     try:
         end = len(data)
-        tag, pos, msg_end = _tlv(data, 0, end)
+        tag, pos = _frame(data, 0, end)
         if tag != SEQUENCE:
-            raise DecodeError('message is not a SEQUENCE')
-        if msg_end != end:
-            raise DecodeError('%d bytes after the message' % (end - msg_end))
-        version, pos = _read_int(data, pos, end, 'msgVersion')
+            tag, pos, msg_end = _tlv(data, 0, end)
+            if tag != SEQUENCE:
+                raise DecodeError('message is not a SEQUENCE')
+            if msg_end != end:
+                raise DecodeError('%d bytes after the message'
+                                  % (end - msg_end))
+        head = data[pos:pos + 3]
+        if head == b'\x02\x01\x01':
+            version = 1
+            pos += 3
+        elif head == b'\x02\x01\x00':
+            version = 0
+            pos += 3
+        else:
+            version, pos = _read_int(data, pos, end, 'msgVersion')
         if version == 0 or version == 1:
             # The v1/v2c framing is read inline: it is paid by every trap.
             if data[pos] != OCTET_STRING:
@@ -452,11 +502,13 @@ def decode_message(data):
             else:
                 _, start, pos = _tlv(data, pos, end)
             community = data[start:pos]
-            tag, start, stop = _tlv(data, pos, end)
-            if stop != end:
-                raise DecodeError('bytes after the PDU')
+            tag, start = _frame(data, pos, end)
+            if tag is None:
+                tag, start, stop = _tlv(data, pos, end)
+                if stop != end:
+                    raise DecodeError('bytes after the PDU')
             return _new_tuple(CommunityMessage,
-                              (version, community, tag, start, stop))
+                              (version, community, tag, start, end))
         if version == 3:
             return _decode_v3(data, pos, end)
     except IndexError:
@@ -543,9 +595,22 @@ def decode_pdu(data, tag, start, end):
     if tag not in V2_PDU_TAGS:
         raise DecodeError('not a v2 PDU: tag 0x%02x' % tag)
     try:
-        request_id, pos = _read_int(data, start, end, 'request-id')
-        error_status, pos = _read_int(data, pos, end, 'error-status')
-        error_index, pos = _read_int(data, pos, end, 'error-index')
+        # request-id, then error-status and error-index, nearly always
+        # two one-octet zeros, read inline.
+        if (end - start >= 3 and data[start] == INTEGER
+                and 0 < data[start + 1] <= 4
+                and start + 2 + data[start + 1] <= end):
+            pos = start + 2 + data[start + 1]
+            request_id = int.from_bytes(data[start + 2:pos], 'big',
+                                        signed=True)
+        else:
+            request_id, pos = _read_int(data, start, end, 'request-id')
+        if data[pos:pos + 6] == _NO_ERROR and pos + 6 <= end:
+            error_status = error_index = 0
+            pos += 6
+        else:
+            error_status, pos = _read_int(data, pos, end, 'error-status')
+            error_index, pos = _read_int(data, pos, end, 'error-index')
         return _new_tuple(Pdu, (tag, request_id, error_status, error_index,
                                 _varbinds(data, pos, end)))
     except IndexError:

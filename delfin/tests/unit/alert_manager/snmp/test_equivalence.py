@@ -296,8 +296,12 @@ def corrupt(rng, data):
         del data[rng.randrange(len(data))]
     elif kind < 0.8:
         data.insert(rng.randrange(len(data) + 1), rng.randrange(256))
-    elif kind < 0.9:
+    elif kind < 0.85:
         data += bytes(rng.randrange(256) for _ in range(rng.randint(1, 3)))
+    elif kind < 0.95:
+        # A length one to three octets off.
+        where = rng.randrange(len(data))
+        data[where] = (data[where] + rng.choice((-3, -2, -1, 1, 2, 3))) % 256
     else:
         # A header byte set to a tag or a long-form length marker.
         data[rng.randrange(len(data))] = rng.choice(
@@ -353,6 +357,14 @@ def ber_outcomes(module, data):
                              msg.pdu_start, msg.pdu_end))
         found.append(outcome(module.decode_trap_v1, data, msg.pdu_start,
                              msg.pdu_end))
+        # The PDU cut short, where the datagram ends too.
+        rng = random.Random(data)
+        for _ in range(3):
+            cut = rng.randint(msg.pdu_start, msg.pdu_end)
+            found.append(outcome(module.decode_pdu, data[:cut], msg.pdu_tag,
+                                 msg.pdu_start, cut))
+            found.append(outcome(module.decode_trap_v1, data[:cut],
+                                 msg.pdu_start, cut))
     elif not msg.encrypted:
         found.append(outcome(module.decode_scoped_pdu, data, msg.data_start,
                              msg.data_end))
