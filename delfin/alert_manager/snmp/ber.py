@@ -84,6 +84,12 @@ _MAX_LENGTH_OCTETS = 4
 _OID_CACHE_MAX = 20000
 _OID_CACHE_MAX_OCTETS = 64
 _OID_CACHE = {}
+# Whole variable bindings (encoding -> (name, tag, text)) whose value is a
+# string, an OID or a one-octet INTEGER: the texts, enumerations and trap
+# OIDs that traps repeat.  Bounded like the OID cache.
+_VARBIND_CACHE_MAX = 10000
+_VARBIND_CACHE_MAX_OCTETS = 64
+_VARBIND_CACHE = {}
 # Text and arc count of OIDs that prefix others (see _oid_by_prefix).
 _PREFIX_CACHE = {}
 # error-status and error-index of a PDU that reports no error.
@@ -383,6 +389,7 @@ def _varbinds(data, pos, end):
     result = []
     append = result.append
     cache = _OID_CACHE
+    seen = _VARBIND_CACHE
     while pos < end:
         if data[pos] != SEQUENCE:
             raise DecodeError('variable-binding: not a SEQUENCE')
@@ -392,7 +399,17 @@ def _varbinds(data, pos, end):
             vb_end += start
             if vb_end > end:
                 raise DecodeError('variable-binding overruns the list')
+            if vb_end - pos <= _VARBIND_CACHE_MAX_OCTETS:
+                key = data[pos:vb_end]
+                item = seen.get(key)
+                if item is not None:
+                    append(item)
+                    pos = vb_end
+                    continue
+            else:
+                key = None
         else:
+            key = None
             _, start, vb_end = _tlv(data, pos, end)
 
         if data[start] != OBJECT_IDENTIFIER:
@@ -421,27 +438,33 @@ def _varbinds(data, pos, end):
                 raise DecodeError('variable-binding: value does not end it')
             size = vb_end - start
         pos = vb_end
+        # Strings, OIDs and small enumerations repeat from trap to trap
+        # and their whole varbind is cached; counters, uptimes and wide
+        # integers seldom do.
         if tag == OCTET_STRING:
             raw = data[start:vb_end]
             try:
-                append((name, tag, raw.decode()))
+                item = (name, tag, raw.decode())
             except UnicodeDecodeError:
-                append((name, tag, raw.decode('latin-1')))
-        elif tag == INTEGER and 0 < size <= 4:
-            if size == 1:
-                append((name, tag, _SIGNED_OCTET_TEXT[data[start]]))
-            else:
-                append((name, tag, str(int.from_bytes(
-                    data[start:vb_end], 'big', signed=True))))
+                item = (name, tag, raw.decode('latin-1'))
         elif tag == OBJECT_IDENTIFIER:
             text = cache.get(data[start:vb_end])
-            append((name, tag, text if text is not None
-                    else _oid(data, start, vb_end)))
-        elif tag == TIMETICKS and 0 < size <= 4:
-            append((name, tag, str(int.from_bytes(data[start:vb_end],
-                                                  'big'))))
+            item = (name, tag, text if text is not None
+                    else _oid(data, start, vb_end))
+        elif tag == INTEGER and size == 1:
+            item = (name, tag, _SIGNED_OCTET_TEXT[data[start]])
         else:
-            append((name, tag, _value_text(tag, data, start, vb_end)))
+            if (tag == TIMETICKS or tag == INTEGER) and 0 < size <= 4:
+                append((name, tag, str(int.from_bytes(
+                    data[start:vb_end], 'big', signed=tag == INTEGER))))
+            else:
+                append((name, tag, _value_text(tag, data, start, vb_end)))
+            continue
+        append(item)
+        if key is not None:
+            if len(seen) >= _VARBIND_CACHE_MAX:
+                seen.clear()
+            seen[key] = item
     return result
 
 
