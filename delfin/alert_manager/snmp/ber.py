@@ -94,8 +94,11 @@ _VARBIND_CACHE = {}
 _PREFIX_CACHE = {}
 # error-status and error-index of a PDU that reports no error.
 _NO_ERROR = bytes((INTEGER, 1, 0, INTEGER, 1, 0))
-# Text of every one-octet INTEGER, indexed by the octet.
-_SIGNED_OCTET_TEXT = tuple(str(i - 256 if i & 0x80 else i) for i in range(256))
+# Value and text of every one-octet INTEGER, indexed by the octet.
+_SIGNED_OCTET = tuple(i - 256 if i & 0x80 else i for i in range(256))
+_SIGNED_OCTET_TEXT = tuple(map(str, _SIGNED_OCTET))
+_SMALL_INTEGER_HEADER = bytes((INTEGER, 1))
+_IP_ADDRESS_HEADER = bytes((IP_ADDRESS, 4))
 
 
 # Builds a NamedTuple without its keyword-handling constructor (hot path).
@@ -643,18 +646,44 @@ def decode_pdu(data, tag, start, end):
 def decode_trap_v1(data, start, end):
     """Decode the content of a v1 Trap-PDU (RFC 1157)."""
     try:
-        s, e = _expect(data, start, end, OBJECT_IDENTIFIER, 'enterprise')
-        enterprise = _oid(data, s, e)
-        s, e = _expect(data, e, end, IP_ADDRESS, 'agent-addr')
-        if e - s != 4:
-            raise DecodeError('agent-addr of %d octets' % (e - s))
+        # Each field is read inline in its usual shape, and through the
+        # general helpers (which also refuse) otherwise.
+        if (end - start >= 2 and data[start] == OBJECT_IDENTIFIER
+                and data[start + 1] < 0x80
+                and start + 2 + data[start + 1] <= end):
+            s = start + 2
+            e = s + data[start + 1]
+        else:
+            s, e = _expect(data, start, end, OBJECT_IDENTIFIER,
+                           'enterprise')
+        enterprise = _OID_CACHE.get(data[s:e])
+        if enterprise is None:
+            enterprise = _oid(data, s, e)
+        if data[e:e + 2] == _IP_ADDRESS_HEADER and e + 6 <= end:
+            s = e + 2
+            e += 6
+        else:
+            s, e = _expect(data, e, end, IP_ADDRESS, 'agent-addr')
+            if e - s != 4:
+                raise DecodeError('agent-addr of %d octets' % (e - s))
         agent_addr = '%d.%d.%d.%d' % tuple(data[s:e])
-        generic, e = _read_int(data, e, end, 'generic-trap')
+        if data[e:e + 2] == _SMALL_INTEGER_HEADER and e + 3 <= end:
+            generic = _SIGNED_OCTET[data[e + 2]]
+            e += 3
+        else:
+            generic, e = _read_int(data, e, end, 'generic-trap')
         specific, e = _read_int(data, e, end, 'specific-trap')
-        s, e = _expect(data, e, end, TIMETICKS, 'time-stamp')
-        timestamp = _unsigned(data, s, e, 'time-stamp', 32)
-        return TrapV1Pdu(enterprise, agent_addr, generic, specific,
-                         timestamp, _varbinds(data, e, end))
+        if (end - e >= 3 and data[e] == TIMETICKS and 0 < data[e + 1] <= 4
+                and e + 2 + data[e + 1] <= end):
+            s = e + 2
+            e = s + data[e + 1]
+            timestamp = int.from_bytes(data[s:e], 'big')
+        else:
+            s, e = _expect(data, e, end, TIMETICKS, 'time-stamp')
+            timestamp = _unsigned(data, s, e, 'time-stamp', 32)
+        return _new_tuple(TrapV1Pdu, (enterprise, agent_addr, generic,
+                                      specific, timestamp,
+                                      _varbinds(data, e, end)))
     except IndexError:
         raise DecodeError('truncated Trap-PDU') from None
 

@@ -197,10 +197,6 @@ def _source_host(address):
     return host
 
 
-def _varbind_map(varbinds):
-    return {name: text for name, _, text in varbinds}
-
-
 def _check_notification_tag(tag):
     if tag != ber.TRAP_V2 and tag != ber.INFORM_REQUEST:
         raise TrapRejected(Reason.PARSE_FAILED,
@@ -212,6 +208,14 @@ def _notification(pdu):
     varbinds = pdu.varbinds
     # RFC 3416 puts sysUpTime.0 first and snmpTrapOID.0 second; look there
     # before searching.
+    if len(varbinds) > 1:
+        first, second = varbinds[0], varbinds[1]
+        if (second[0] == SNMP_TRAP_OID_OID
+                and second[1] == ber.OBJECT_IDENTIFIER
+                and first[0] == SYS_UPTIME_OID
+                and first[1] == ber.TIMETICKS):
+            return second[2], int(first[2]), {
+                name: text for name, _, text in varbinds}
     if (len(varbinds) > 1 and varbinds[1][0] == SNMP_TRAP_OID_OID
             and varbinds[1][1] == ber.OBJECT_IDENTIFIER):
         trap_oid = varbinds[1][2]
@@ -248,7 +252,9 @@ def decode_trap(data, source, credentials, engine_times=None,
         msg = ber.decode_message(data)
     except ber.DecodeError as exc:
         raise TrapRejected(Reason.UNDECODABLE, str(exc)) from None
-    host = _source_host(source)
+    host = source[0]
+    if host.startswith('::ffff:'):
+        host = _source_host(source)
     if received_at is None:
         received_at = time.time()
     if msg.__class__ is ber.CommunityMessage:
@@ -274,13 +280,16 @@ def _community_trap(data, msg, host, port, credentials, received_at):
             return _v1_trap(
                 ber.decode_trap_v1(data, msg.pdu_start, msg.pdu_end),
                 host, port, owners, community, received_at)
-        _check_notification_tag(msg.pdu_tag)
-        pdu = ber.decode_pdu(data, msg.pdu_tag, msg.pdu_start, msg.pdu_end)
+        tag = msg.pdu_tag
+        if tag != ber.TRAP_V2:
+            _check_notification_tag(tag)
+        pdu = ber.decode_pdu(data, tag, msg.pdu_start, msg.pdu_end)
     except ber.DecodeError as exc:
         raise TrapRejected(Reason.UNDECODABLE, str(exc)) from None
     trap_oid, uptime, varbinds = _notification(pdu)
-    return Trap('v2c', host, port, trap_oid, varbinds, _pdu_type(pdu.tag),
-                uptime, owners, received_at, pdu.request_id, community)
+    return Trap('v2c', host, port, trap_oid, varbinds,
+                'trap' if tag == ber.TRAP_V2 else 'inform', uptime, owners,
+                received_at, pdu.request_id, community)
 
 
 def _v1_trap(pdu, host, port, owners, community, received_at):
@@ -298,7 +307,8 @@ def _v1_trap(pdu, host, port, owners, community, received_at):
         SNMP_TRAP_ADDRESS_OID: pdu.agent_addr,
         SNMP_TRAP_ENTERPRISE_OID: pdu.enterprise,
     }
-    varbinds.update(_varbind_map(pdu.varbinds))
+    for name, _, text in pdu.varbinds:
+        varbinds[name] = text
     return Trap('v1', host, port, trap_oid, varbinds, 'trap', pdu.timestamp,
                 owners, received_at, None, community,
                 agent_address=pdu.agent_addr, enterprise=pdu.enterprise,
