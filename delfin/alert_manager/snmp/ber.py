@@ -84,11 +84,12 @@ _MAX_LENGTH_OCTETS = 4
 _OID_CACHE_MAX = 20000
 _OID_CACHE_MAX_OCTETS = 64
 _OID_CACHE = {}
-# Whole variable bindings (encoding -> (name, tag, text)) whose value is a
-# string, an OID or a one-octet INTEGER: the texts, enumerations and trap
-# OIDs that traps repeat.  Bounded like the OID cache.
+# Whole variable bindings with a short-form length (encoding -> (name, tag,
+# text)) whose value is a string, an OID or a one-octet INTEGER: the texts,
+# enumerations and trap OIDs that traps repeat.  At most 10,000 entries of
+# at most 129 octets, a few megabytes; a flood of distinct ones only makes
+# it start over.
 _VARBIND_CACHE_MAX = 10000
-_VARBIND_CACHE_MAX_OCTETS = 64
 _VARBIND_CACHE = {}
 # Text and arc count of OIDs that prefix others (see _oid_by_prefix).
 _PREFIX_CACHE = {}
@@ -370,47 +371,51 @@ def _value_text(tag, data, start, stop):
 
 
 def _varbinds(data, pos, end):
-    # The hot loop of the decoder.  Short-form lengths, the common case, are
-    # read inline and everything else goes through _tlv; so are the values
-    # of the common types, while unusual ones and every refusal go through
-    # _value_text.  Reading a header byte past ``end`` is harmless because
-    # the element it starts is then found to overrun its container; reading
-    # past the datagram raises IndexError, which the public entry points
-    # turn into DecodeError.
-    if end - pos >= 2 and data[pos] == SEQUENCE and data[pos + 1] < 0x80:
-        list_end = pos + 2 + data[pos + 1]
-        pos += 2
-        if list_end > end:
-            raise DecodeError('element at offset %d overruns its container'
-                              % pos)
+    # The hot loop of the decoder.  A variable binding seen before (see
+    # _VARBIND_CACHE) costs one dictionary look-up: the cached encoding is
+    # well formed, so equal bytes that fit in the list decode the same.
+    # Otherwise short-form lengths, the common case, are read inline and
+    # everything else goes through _tlv; so are the values of the common
+    # types, while unusual ones and every refusal go through _value_text.
+    # Reading a header byte past ``end`` is harmless because the element it
+    # starts is then found to overrun its container; reading past the
+    # datagram raises IndexError, which the public entry points turn into
+    # DecodeError.
+    if end - pos >= 3 and data[pos] == SEQUENCE:
+        # The list ends the PDU: its length is nearly always one octet,
+        # short or long form.
+        length = data[pos + 1]
+        if length < 0x80:
+            if pos + 2 + length == end:
+                pos += 2
+            else:
+                pos = _varbinds_header(data, pos, end)
+        elif length == 0x81 and pos + 3 + data[pos + 2] == end:
+            pos += 3
+        else:
+            pos = _varbinds_header(data, pos, end)
     else:
-        tag, pos, list_end = _tlv(data, pos, end)
-        if tag != SEQUENCE:
-            raise DecodeError('variable-bindings: not a SEQUENCE')
-    if list_end != end:
-        raise DecodeError('bytes after the variable-bindings')
+        pos = _varbinds_header(data, pos, end)
     result = []
     append = result.append
     cache = _OID_CACHE
     seen = _VARBIND_CACHE
-    while pos < end:
+    last = end - 1
+    while pos < last:
+        vb_end = pos + 2 + data[pos + 1]
+        if vb_end <= end:
+            key = data[pos:vb_end]
+            item = seen.get(key)
+            if item is not None:
+                append(item)
+                pos = vb_end
+                continue
         if data[pos] != SEQUENCE:
             raise DecodeError('variable-binding: not a SEQUENCE')
-        vb_end = data[pos + 1]
-        if vb_end < 0x80:
-            start = pos + 2
-            vb_end += start
+        if data[pos + 1] < 0x80:
             if vb_end > end:
                 raise DecodeError('variable-binding overruns the list')
-            if vb_end - pos <= _VARBIND_CACHE_MAX_OCTETS:
-                key = data[pos:vb_end]
-                item = seen.get(key)
-                if item is not None:
-                    append(item)
-                    pos = vb_end
-                    continue
-            else:
-                key = None
+            start = pos + 2
         else:
             key = None
             _, start, vb_end = _tlv(data, pos, end)
@@ -468,7 +473,25 @@ def _varbinds(data, pos, end):
             if len(seen) >= _VARBIND_CACHE_MAX:
                 seen.clear()
             seen[key] = item
+    if pos < end:
+        # One octet left: too short for a variable binding.
+        if data[pos] != SEQUENCE:
+            raise DecodeError('variable-binding: not a SEQUENCE')
+        if data[pos + 1] < 0x80:
+            raise DecodeError('variable-binding overruns the list')
+        _tlv(data, pos, end)
     return result
+
+
+def _varbinds_header(data, pos, end):
+    """Content start of the variable-bindings list at ``pos``, which must
+    end at ``end``."""
+    tag, pos, list_end = _tlv(data, pos, end)
+    if tag != SEQUENCE:
+        raise DecodeError('variable-bindings: not a SEQUENCE')
+    if list_end != end:
+        raise DecodeError('bytes after the variable-bindings')
+    return pos
 
 
 def _frame(data, pos, end):
