@@ -91,6 +91,10 @@ _OID_CACHE = {}
 # it start over.
 _VARBIND_CACHE_MAX = 10000
 _VARBIND_CACHE = {}
+# The same for TimeTicks and INTEGER values of up to four octets, which
+# seldom repeat, but without the value: (name, tag, signed) of every octet
+# before it.
+_VARBIND_HEAD_CACHE = {}
 # Text and arc count of OIDs that prefix others (see _oid_by_prefix).
 _PREFIX_CACHE = {}
 # error-status and error-index of a PDU that reports no error.
@@ -400,6 +404,7 @@ def _varbinds(data, pos, end):
     append = result.append
     cache = _OID_CACHE
     seen = _VARBIND_CACHE
+    heads = _VARBIND_HEAD_CACHE
     last = end - 1
     while pos < last:
         vb_end = pos + 2 + data[pos + 1]
@@ -410,6 +415,14 @@ def _varbinds(data, pos, end):
                 append(item)
                 pos = vb_end
                 continue
+            if vb_end - pos > 5:
+                start = 6 + key[3]
+                head = heads.get(key[:start])
+                if head is not None:
+                    append((head[0], head[1], str(int.from_bytes(
+                        key[start:], 'big', signed=head[2]))))
+                    pos = vb_end
+                    continue
         if data[pos] != SEQUENCE:
             raise DecodeError('variable-binding: not a SEQUENCE')
         if data[pos + 1] < 0x80:
@@ -465,6 +478,10 @@ def _varbinds(data, pos, end):
             if (tag == TIMETICKS or tag == INTEGER) and 0 < size <= 4:
                 append((name, tag, str(int.from_bytes(
                     data[start:vb_end], 'big', signed=tag == INTEGER))))
+                if key is not None and len(key) - size == 6 + key[3]:
+                    if len(heads) >= _VARBIND_CACHE_MAX:
+                        heads.clear()
+                    heads[key[:-size]] = (name, tag, tag == INTEGER)
             else:
                 append((name, tag, _value_text(tag, data, start, vb_end)))
             continue

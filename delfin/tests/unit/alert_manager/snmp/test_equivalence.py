@@ -389,6 +389,7 @@ def clear_caches(module):
     module._OID_CACHE.clear()
     module._PREFIX_CACHE.clear()
     getattr(module, '_VARBIND_CACHE', {}).clear()
+    getattr(module, '_VARBIND_HEAD_CACHE', {}).clear()
 
 
 @pytest.mark.parametrize('seed', range(4))
