@@ -95,6 +95,8 @@ _VARBIND_CACHE = {}
 # seldom repeat, but without the value: (name, tag, signed) of every octet
 # before it.
 _VARBIND_HEAD_CACHE = {}
+# Text of v1 agent addresses.
+_ADDRESS_CACHE = {}
 # Text and arc count of OIDs that prefix others (see _oid_by_prefix).
 _PREFIX_CACHE = {}
 # error-status and error-index of a PDU that reports no error.
@@ -706,7 +708,13 @@ def decode_trap_v1(data, start, end):
             s, e = _expect(data, e, end, IP_ADDRESS, 'agent-addr')
             if e - s != 4:
                 raise DecodeError('agent-addr of %d octets' % (e - s))
-        agent_addr = '%d.%d.%d.%d' % tuple(data[s:e])
+        raw = data[s:e]
+        agent_addr = _ADDRESS_CACHE.get(raw)
+        if agent_addr is None:
+            agent_addr = '%d.%d.%d.%d' % tuple(raw)
+            if len(_ADDRESS_CACHE) >= _VARBIND_CACHE_MAX:
+                _ADDRESS_CACHE.clear()
+            _ADDRESS_CACHE[raw] = agent_addr
         if data[e:e + 2] == _SMALL_INTEGER_HEADER and e + 3 <= end:
             generic = _SIGNED_OCTET[data[e + 2]]
             e += 3

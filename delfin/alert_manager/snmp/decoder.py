@@ -309,10 +309,12 @@ def _v1_trap(pdu, host, port, owners, community, received_at):
     }
     for name, _, text in pdu.varbinds:
         varbinds[name] = text
+    # Positional arguments (user .. context_name are None): a Trap per
+    # datagram is on the hot path.
     return Trap('v1', host, port, trap_oid, varbinds, 'trap', pdu.timestamp,
-                owners, received_at, None, community,
-                agent_address=pdu.agent_addr, enterprise=pdu.enterprise,
-                generic_trap=generic, specific_trap=pdu.specific_trap)
+                owners, received_at, None, community, None, None, None, None,
+                None, pdu.agent_addr, pdu.enterprise, generic,
+                pdu.specific_trap)
 
 
 def _v3_trap(data, msg, host, port, credentials, engine_times, received_at):

@@ -386,10 +386,9 @@ def creds():
 
 
 def clear_caches(module):
-    module._OID_CACHE.clear()
-    module._PREFIX_CACHE.clear()
-    getattr(module, '_VARBIND_CACHE', {}).clear()
-    getattr(module, '_VARBIND_HEAD_CACHE', {}).clear()
+    for name, value in vars(module).items():
+        if name.endswith('_CACHE') and isinstance(value, dict):
+            value.clear()
 
 
 @pytest.mark.parametrize('seed', range(4))
