@@ -542,7 +542,13 @@ def decode_message(data):
     """
     try:
         end = len(data)
-        tag, pos = _frame(data, 0, end)
+        # A datagram of 128 to 255 octets, the usual trap, is framed
+        # inline; _frame reads the other well-formed ones.
+        if end > 3 and data[1] == 0x81 and data[2] + 3 == end:
+            tag = data[0]
+            pos = 3
+        else:
+            tag, pos = _frame(data, 0, end)
         if tag != SEQUENCE:
             tag, pos, msg_end = _tlv(data, 0, end)
             if tag != SEQUENCE:
@@ -570,7 +576,12 @@ def decode_message(data):
             else:
                 _, start, pos = _tlv(data, pos, end)
             community = data[start:pos]
-            tag, start = _frame(data, pos, end)
+            if (end - pos >= 3 and data[pos + 1] == 0x81
+                    and pos + 3 + data[pos + 2] == end):
+                tag = data[pos]
+                start = pos + 3
+            else:
+                tag, start = _frame(data, pos, end)
             if tag is None:
                 tag, start, stop = _tlv(data, pos, end)
                 if stop != end:
