@@ -27,6 +27,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import threading
 import time
 import uuid
 
@@ -197,14 +198,28 @@ def run(label, kind, rate, total, trap_set, sender, args, workdir, n):
         cpu_before = [trap_blaster.cpu_seconds()] + [
             trap_blaster.cpu_seconds(p) for p in pids]
         kernel_before = trap_blaster.udp_rcvbuf_errors()
+        samples = []
+        sampling = threading.Event()
+
+        def sample():
+            # (time, occurrences stored so far), four times a second.
+            while not sampling.wait(0.25):
+                samples.append((time.perf_counter(), svc.processor.stored))
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         start = time.perf_counter()
         sent, send_time = sender.send(svc.port, total, rate)
+        send_end = time.perf_counter()
+        stored_at_send_end = svc.processor.stored
 
         def progress():
             stats = svc.trap_stats()
             return stats['handled'] + sum(stats['dropped'].values())
         trap_blaster.wait_quiet(progress, sent, 3.0)
+        svc.processor.flush(30)
         end = time.perf_counter()
+        sampling.set()
+        sampler.join()
         cpu_after = [trap_blaster.cpu_seconds()] + [
             trap_blaster.cpu_seconds(p) for p in pids]
         stats = svc.trap_stats()
@@ -221,6 +236,21 @@ def run(label, kind, rate, total, trap_set, sender, args, workdir, n):
           '| kernel %s | lost %d%s'
           % (label, sent, sent / send_time, stored, stored / elapsed,
              drops or 'none', kernel, lost, '' if lost else '  ZERO LOSS'))
+    if rate and send_time >= 4:
+        # The rate at which the database took the traps while they kept
+        # coming: from a fifth of the sending time to its end, leaving out
+        # the start (the first batches) and the drain after the last send.
+        # Stores come in batches: the rate is taken between the first and
+        # the last batch seen in the window (each seen within 0.25 s).
+        begin = start + send_time / 5
+        window = [(t, n) for (t, n), (_, before) in zip(samples[1:], samples)
+                  if begin <= t <= send_end and n != before]
+        if len(window) >= 2:
+            (t0, n0), (t1, n1) = window[0], window[-1]
+            print('%-27s sustained %.0f/s into SQL while sending; backlog '
+                  'at the last send %d traps, all stored %.2f s later'
+                  % ('', (n1 - n0) / max(t1 - t0, 1e-9),
+                     sent - stored_at_send_end, end - send_end))
     cpu = [b - a for a, b in zip(cpu_before, cpu_after)]
     per_trap = 1e6 / max(sent, 1)
     latency = stats['latency_seconds']
