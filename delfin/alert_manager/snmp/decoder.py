@@ -265,25 +265,24 @@ def decode_trap(data, source, credentials, engine_times=None,
 
 
 def _community_trap(data, msg, host, port, credentials, received_at):
+    version, community, tag, start, end = msg
     accepted = credentials.communities(host)
     if accepted is None:
         raise TrapRejected(Reason.UNKNOWN_SOURCE, host)
-    owners = accepted.get(msg.community)
+    owners = accepted.get(community)
     if owners is None:
         raise TrapRejected(Reason.BAD_COMMUNITY, host)
-    community = msg.community.decode('utf-8', 'replace')
+    community = community.decode('utf-8', 'replace')
     try:
-        if msg.version == 0:
-            if msg.pdu_tag != ber.TRAP_V1:
+        if version == 0:
+            if tag != ber.TRAP_V1:
                 raise TrapRejected(Reason.PARSE_FAILED, 'v1 PDU 0x%02x is '
-                                   'not a Trap-PDU' % msg.pdu_tag)
-            return _v1_trap(
-                ber.decode_trap_v1(data, msg.pdu_start, msg.pdu_end),
-                host, port, owners, community, received_at)
-        tag = msg.pdu_tag
+                                   'not a Trap-PDU' % tag)
+            return _v1_trap(ber.decode_trap_v1(data, start, end),
+                            host, port, owners, community, received_at)
         if tag != ber.TRAP_V2:
             _check_notification_tag(tag)
-        pdu = ber.decode_pdu(data, tag, msg.pdu_start, msg.pdu_end)
+        pdu = ber.decode_pdu(data, tag, start, end)
     except ber.DecodeError as exc:
         raise TrapRejected(Reason.UNDECODABLE, str(exc)) from None
     trap_oid, uptime, varbinds = _notification(pdu)
