@@ -398,3 +398,37 @@ class TestOidCache:
                 except ber.DecodeError:
                     got = ber.DecodeError
                 assert got == expected, raw
+
+
+class TestVarbindCache:
+
+    def test_bounded(self):
+        rng = random.Random(3)
+        for i in range(ber._VARBIND_CACHE_MAX + 100):
+            oid = '1.3.6.1.4.1.99.%d' % i
+            text = 'x' * rng.choice((0, 10, 100, 110, 200)) + str(i)
+            data = v2c_trap([('1.3.6.1.2.1.1.3.0', ber.TIMETICKS, i),
+                             (oid, ber.OCTET_STRING, text),
+                             (oid + '.1', ber.INTEGER, 1000 + i)])
+            varbinds = decode_all(data).varbinds
+            assert varbinds[1] == (oid, ber.OCTET_STRING, text)
+            assert varbinds[2] == (oid + '.1', ber.INTEGER, str(1000 + i))
+            for cache in (ber._VARBIND_CACHE, ber._VARBIND_HEAD_CACHE):
+                assert len(cache) <= ber._VARBIND_CACHE_MAX
+        for cache in (ber._VARBIND_CACHE, ber._VARBIND_HEAD_CACHE):
+            assert cache
+            assert all(len(raw) <= 129 for raw in cache)
+
+    def test_cached_varbind_past_the_list_is_refused(self):
+        # A varbind seen before whose bytes run past the end of its list
+        # (into what follows the PDU, cipher padding for instance) is not
+        # taken from the cache.
+        vb = ber.encode_tlv(ber.SEQUENCE, ber.encode_oid('1.3.6.1.4.1.99.5')
+                            + ber.encode_value(ber.OCTET_STRING, 'abc'))
+        decode_all(_trap_with_raw_varbind(vb))
+        assert vb in ber._VARBIND_CACHE
+        content = (ber.encode_integer(1) + ber.encode_integer(0)
+                   + ber.encode_integer(0) + bytes((ber.SEQUENCE, len(vb) - 1))
+                   + vb)
+        with pytest.raises(ber.DecodeError, match='overruns the list'):
+            ber.decode_pdu(content, ber.TRAP_V2, 0, len(content) - 1)
