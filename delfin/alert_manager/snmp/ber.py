@@ -91,9 +91,9 @@ _OID_CACHE = {}
 # it start over.
 _VARBIND_CACHE_MAX = 10000
 _VARBIND_CACHE = {}
-# The same for TimeTicks and INTEGER values of up to four octets, which
-# seldom repeat, but without the value: (name, tag, signed) of every octet
-# before it.
+# The same without the value (every octet before it -> (name, tag)) for
+# strings, and for TimeTicks and INTEGER values of up to four octets, which
+# seldom repeat.
 _VARBIND_HEAD_CACHE = {}
 # Text of v1 agent addresses.
 _ADDRESS_CACHE = {}
@@ -421,9 +421,21 @@ def _varbinds(data, pos, end):
                 start = 6 + key[3]
                 head = heads.get(key[:start])
                 if head is not None:
-                    append((head[0], head[1], str(int.from_bytes(
-                        key[start:], 'big', signed=head[2]))))
                     pos = vb_end
+                    name, tag = head
+                    if tag == OCTET_STRING:
+                        raw = key[start:]
+                        try:
+                            item = (name, tag, raw.decode())
+                        except UnicodeDecodeError:
+                            item = (name, tag, raw.decode('latin-1'))
+                        append(item)
+                        if len(seen) >= _VARBIND_CACHE_MAX:
+                            seen.clear()
+                        seen[key] = item
+                    else:
+                        append((name, tag, str(int.from_bytes(
+                            key[start:], 'big', signed=tag == INTEGER))))
                     continue
         if data[pos] != SEQUENCE:
             raise DecodeError('variable-binding: not a SEQUENCE')
@@ -470,6 +482,10 @@ def _varbinds(data, pos, end):
                 item = (name, tag, raw.decode())
             except UnicodeDecodeError:
                 item = (name, tag, raw.decode('latin-1'))
+            if key is not None and len(key) - size == 6 + key[3]:
+                if len(heads) >= _VARBIND_CACHE_MAX:
+                    heads.clear()
+                heads[key[:-size or None]] = (name, tag)
         elif tag == OBJECT_IDENTIFIER:
             text = cache.get(data[start:vb_end])
             item = (name, tag, text if text is not None
@@ -483,7 +499,7 @@ def _varbinds(data, pos, end):
                 if key is not None and len(key) - size == 6 + key[3]:
                     if len(heads) >= _VARBIND_CACHE_MAX:
                         heads.clear()
-                    heads[key[:-size]] = (name, tag, tag == INTEGER)
+                    heads[key[:-size]] = (name, tag)
             else:
                 append((name, tag, _value_text(tag, data, start, vb_end)))
             continue
