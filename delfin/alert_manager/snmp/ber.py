@@ -378,11 +378,13 @@ def _value_text(tag, data, start, stop):
 
 def _varbinds(data, pos, end):
     # The hot loop of the decoder.  A variable binding seen before (see
-    # _VARBIND_CACHE) costs one dictionary look-up: the cached encoding is
-    # well formed, so equal bytes that fit in the list decode the same.
-    # Otherwise short-form lengths, the common case, are read inline and
-    # everything else goes through _tlv; so are the values of the common
-    # types, while unusual ones and every refusal go through _value_text.
+    # _VARBIND_CACHE) costs one dictionary look-up, and one whose octets
+    # up to the value were seen before (_VARBIND_HEAD_CACHE) only has its
+    # value read: both caches hold well-formed encodings only, so equal
+    # bytes that fit in the list decode the same.  Otherwise short-form
+    # lengths, the common case, are read inline and everything else goes
+    # through _tlv; so are the values of the common types, while unusual
+    # ones and every refusal go through _value_text.
     # Reading a header byte past ``end`` is harmless because the element it
     # starts is then found to overrun its container; reading past the
     # datagram raises IndexError, which the public entry points turn into
@@ -437,6 +439,8 @@ def _varbinds(data, pos, end):
                         append((name, tag, str(int.from_bytes(
                             key[start:], 'big', signed=tag == INTEGER))))
                     continue
+        else:
+            key = None
         if data[pos] != SEQUENCE:
             raise DecodeError('variable-binding: not a SEQUENCE')
         if data[pos + 1] < 0x80:
