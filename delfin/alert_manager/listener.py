@@ -252,7 +252,9 @@ class _Wire(object):
     @staticmethod
     def _read_ready(recv, clock, admit, put):
         """Queue the datagrams already waiting, without blocking."""
-        while _DONTWAIT:
+        if not _DONTWAIT:
+            return
+        while True:
             try:
                 data, address = recv(_MAX_DATAGRAM, _DONTWAIT)
             except OSError:

@@ -28,6 +28,7 @@ of the open faults they may clear.  Nothing is read per trap.
 """
 import collections
 import datetime
+import functools
 import hashlib
 import operator
 import threading
@@ -574,6 +575,7 @@ _INSERT_KEYS = tuple(c.name for c in TABLE.columns)
 _INSERT_ROW = operator.itemgetter(*_INSERT_KEYS)
 
 
+@functools.lru_cache(maxsize=None)
 def _insert_sql(dialect):
     q = dialect.identifier_preparer
     return 'INSERT INTO %s (%s) VALUES (%s)' % (
@@ -595,7 +597,7 @@ _compiled = {}
 # default 2 MiB page cache most of an index's pages are read again for
 # every batch; and checkpointing the write-ahead log every 1000 pages
 # rewrites those pages several times as often as every 16384.
-_SQLITE_WRITE_PRAGMAS = ('PRAGMA cache_size=-65536',
+_SQLITE_WRITE_PRAGMAS = ('PRAGMA cache_size=-%d' % db_engine.BULK_CACHE_KIB,
                          'PRAGMA wal_autocheckpoint=16384')
 
 

@@ -475,9 +475,7 @@ class _RawQuery(object):
     def params(filters, limit, offset):
         params = {'page_limit': limit, 'page_offset': offset}
         for key, value in filters.items():
-            if isinstance(value, (set, frozenset)):
-                value = list(value)
-            elif isinstance(value, tuple):
+            if isinstance(value, (set, frozenset, tuple)):
                 value = list(value)
             if value is not None:
                 params['filter_' + key] = value

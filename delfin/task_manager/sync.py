@@ -329,7 +329,7 @@ _LOOKUP_BATCH = 5000
 # are looked up through the index: 2-4 times cheaper per key at 300k rows,
 # and the scan grows with the table.
 _PG_LOOKUP_BATCH = 1000
-# Rows per multi-row INSERT / batched UPDATE round trip on PostgreSQL.
+# Rows per batched UPDATE round trip on PostgreSQL.
 _PG_PAGE = 1000
 
 
@@ -527,6 +527,11 @@ class KindSync(object):
         self.inserted = self.updated = self.deleted = 0
         dialect = db_engine.get_engine().dialect
         self._dialect = dialect
+        self._lookup_batch = (_PG_LOOKUP_BATCH
+                              if dialect.name == 'postgresql'
+                              else _LOOKUP_BATCH)
+        # Set by the first full chunk (see `_chunks`).
+        self._writer = None
         self._insert_columns = ('id', 'storage_id') + self.names + (
             'created_at',)
         procs = bind_processors(self.table, self.names, dialect)
@@ -579,9 +584,7 @@ class KindSync(object):
         with db_engine.reader() as conn:
             cursor = conn.connection.cursor()
             try:
-                step = (_PG_LOOKUP_BATCH
-                        if self._dialect.name == 'postgresql'
-                        else _LOOKUP_BATCH)
+                step = self._lookup_batch
                 for lo in range(0, len(keys), step):
                     batch = keys[lo:lo + step]
                     if single:
@@ -616,15 +619,14 @@ class KindSync(object):
         """Sync from ``items`` (any iterable of dicts); returns self."""
         before, counted = self._count()
         seen = set()
-        writer_box = []
         try:
-            matched = self._chunks(iter(items), before, seen, writer_box)
+            matched = self._chunks(iter(items), before, seen)
         except BaseException:
-            for writer in writer_box:
-                writer.close(raise_error=False)
+            if self._writer is not None:
+                self._writer.close(raise_error=False)
             raise
-        for writer in writer_box:
-            writer.close()
+        if self._writer is not None:
+            self._writer.close()
             self.checkpoint(self)
         gone = before - matched
         if gone > 0:
@@ -637,11 +639,10 @@ class KindSync(object):
             self._analyze()
         return self
 
-    def _chunks(self, iterator, before, seen, writer_box):
+    def _chunks(self, iterator, before, seen):
         """Read, check and write the items chunk by chunk; returns how
-        many were already stored.  From the second full chunk on, writes
-        go through a `_Writer` (left in ``writer_box`` for the caller to
-        close)."""
+        many were already stored.  From the first full chunk on, writes go
+        through a `_Writer` (``self._writer``, for the caller to close)."""
         matched = 0
         while True:
             chunk = list(itertools.islice(iterator, self.chunk_size))
@@ -660,12 +661,11 @@ class KindSync(object):
                 seen.add(key)
             found = self._existing([k for k, _ in rows]) if before else {}
             matched += len(found)
-            if writer_box:
-                writer_box[0].put(rows, found)
-            elif full:
+            if self._writer is None and full:
                 # More chunks are likely: overlap their writes.
-                writer_box.append(_Writer(self._write))
-                writer_box[0].put(rows, found)
+                self._writer = _Writer(self._write)
+            if self._writer is not None:
+                self._writer.put(rows, found)
             else:
                 self._write(rows, found)
             self.checkpoint(self)
