@@ -23,14 +23,16 @@ cleared row of its own.  A cleared condition that occurs again is reopened.
 
 Writes come in batches (one handler call of the trap listener, or one poll)
 and each batch is one transaction: one SELECT of the batch's fingerprints,
-an executemany INSERT, an executemany UPDATE, and for recoveries one SELECT
-of the open faults they may clear.  Nothing is read per trap.
+the new rows' INSERT (multi-row statements on SQLite, see `sqlite_batch`),
+an executemany UPDATE, and for recoveries one SELECT of the open faults
+they may clear.  Nothing is read per trap.
 """
 import collections
 import datetime
 import functools
 import hashlib
 import operator
+import sqlite3
 import threading
 import time
 
@@ -41,6 +43,7 @@ from delfin.common import constants
 from delfin.db import api as db_api
 from delfin.db import engine as db_engine
 from delfin.db import schema
+from delfin.db import sqlite_batch
 
 LOG = logging.getLogger(__name__)
 
@@ -285,7 +288,9 @@ class AlertStore(object):
                     _tune(conn)
                     self._save(conn, groups, attrs, result)
                 return result
-            except sa.exc.IntegrityError as exc:
+            except (sa.exc.IntegrityError, sqlite3.IntegrityError) as exc:
+                # (SQLite batches run on the driver's cursor, whose errors
+                # SQLAlchemy does not wrap.)
                 # Another process inserted one of the fingerprints, or a
                 # storage was deleted under the batch: retry with what is
                 # now in the database.
@@ -383,9 +388,15 @@ class AlertStore(object):
         if inserts:
             if sqlite:
                 # Straight to the driver: plain tuples in column order,
-                # times already in SQLite's text form.
-                conn.exec_driver_sql(_insert_sql(conn.dialect),
-                                     list(map(_INSERT_ROW, inserts)))
+                # times already in SQLite's text form, many rows per
+                # statement (see `sqlite_batch`).
+                table, columns = _insert_names(conn.dialect)
+                cursor = conn.connection.cursor()
+                try:
+                    sqlite_batch.insert(cursor, table, columns,
+                                        list(map(_INSERT_ROW, inserts)))
+                finally:
+                    cursor.close()
             else:
                 conn.execute(_INSERT, inserts)
         if updates:
@@ -576,11 +587,9 @@ _INSERT_ROW = operator.itemgetter(*_INSERT_KEYS)
 
 
 @functools.lru_cache(maxsize=None)
-def _insert_sql(dialect):
+def _insert_names(dialect):
     q = dialect.identifier_preparer
-    return 'INSERT INTO %s (%s) VALUES (%s)' % (
-        q.format_table(TABLE), ', '.join(q.quote(k) for k in _INSERT_KEYS),
-        ', '.join('?' * len(_INSERT_KEYS)))
+    return q.format_table(TABLE), tuple(q.quote(k) for k in _INSERT_KEYS)
 
 
 def _sqlite_time(value):
@@ -598,7 +607,8 @@ _compiled = {}
 # every batch; and checkpointing the write-ahead log every 1000 pages
 # rewrites those pages several times as often as every 16384.
 _SQLITE_WRITE_PRAGMAS = ('PRAGMA cache_size=-%d' % db_engine.BULK_CACHE_KIB,
-                         'PRAGMA wal_autocheckpoint=16384')
+                         'PRAGMA wal_autocheckpoint=%d'
+                         % db_engine.BULK_CHECKPOINT_PAGES)
 
 
 def _tune(conn):
