@@ -132,10 +132,13 @@ def writer(conn=None):
 
     On SQLite it takes the write lock when it starts (``BEGIN IMMEDIATE``)
     so that it never fails half-way on a lock upgrade.  ``conn``, from
-    `bulk_writer`, runs it on that connection instead of a pooled one.
+    `bulk_writer`, runs it on that connection instead of a pooled one, as
+    a savepoint when a transaction is open on it.
     """
     if conn is not None:
-        with conn.begin():
+        # Inside a transaction already open on ``conn``: a savepoint.
+        begin = conn.begin_nested if conn.in_transaction() else conn.begin
+        with begin():
             yield conn
         return
     engine = get_engine()
@@ -145,6 +148,12 @@ def writer(conn=None):
         with conn.begin():
             yield conn
 
+
+# Pages the write-ahead log of a bulk writer may hold before a commit copies
+# them into the database (SQLite's default: 1000).  Every checkpoint copies
+# each page the log holds, and bulk writes into indexes keyed by random
+# values touch most of those indexes' pages in every transaction.
+BULK_CHECKPOINT_PAGES = 16384
 
 # Page cache of a connection that writes many rows, KiB.  SQLite's default
 # (2 MiB) holds a small part of a large table's indexes: every row then
@@ -158,8 +167,9 @@ def bulk_writer():
     """A connection for a series of `writer` transactions writing many rows.
 
     Keeping one connection keeps its page cache warm from one transaction
-    to the next (a pooled connection may be another one each time); on
-    SQLite the cache is also made larger for the while.
+    to the next (a pooled connection may be another one each time).  On
+    SQLite the cache is larger and the write-ahead log is checkpointed less
+    often for the while, and once when it ends.
     """
     engine = get_engine()
     with engine.connect() as conn:
@@ -167,6 +177,8 @@ def bulk_writer():
         if sqlite:
             conn = conn.execution_options(sqlite_begin='IMMEDIATE')
             conn.exec_driver_sql('PRAGMA cache_size=-%d' % BULK_CACHE_KIB)
+            conn.exec_driver_sql('PRAGMA wal_autocheckpoint=%d'
+                                 % BULK_CHECKPOINT_PAGES)
             conn.commit()
         try:
             yield conn
@@ -175,7 +187,15 @@ def bulk_writer():
                 try:
                     conn.rollback()
                     conn.exec_driver_sql('PRAGMA cache_size=-2000')
+                    conn.exec_driver_sql('PRAGMA wal_autocheckpoint=1000')
                     conn.commit()
+                    # Copy what the writes added to the log into the
+                    # database now, not in whichever short transaction next
+                    # crosses the default threshold.  Outside a transaction
+                    # (the driver connection is in autocommit mode); PASSIVE
+                    # waits for nobody.
+                    conn.connection.dbapi_connection.execute(
+                        'PRAGMA wal_checkpoint(PASSIVE)').fetchall()
                 except Exception:
                     conn.invalidate()
 
