@@ -325,11 +325,14 @@ ANALYZE_MIN_ROWS = 5000
 # Identities per lookup statement: far below every backend's limit on bound
 # parameters (SQLite: 32766).
 _LOOKUP_BATCH = 5000
-# PostgreSQL plans an IN list of thousands of keys as a scan of the whole
-# table (as soon as it holds a few hundred thousand rows), where a thousand
-# are looked up through the index: 2-4 times cheaper per key at 300k rows,
-# and the scan grows with the table.
-_PG_LOOKUP_BATCH = 1000
+# PostgreSQL plans an IN list as a scan of the whole table once the list's
+# estimated index probes (about 6 cost units a key) cost more than the scan
+# (about 5000 units at 100k rows): a thousand keys get a scan up to about
+# 150k rows, 250 keys only below about 35k rows, where a scan is cheap too.
+# Through the index a key costs about 20 us here, through a 100k-row scan
+# a batch of a thousand about 36 us a key, and the scan grows with the
+# table.
+_PG_LOOKUP_BATCH = 250
 # Rows per batched UPDATE round trip on PostgreSQL.
 _PG_PAGE = 1000
 
