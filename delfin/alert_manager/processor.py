@@ -373,11 +373,15 @@ class AlertProcessor(object):
         self._writer = None
         self._pending = 0
         self._idle = threading.Condition()
+        self._checkpointer = None
         if writer:
             self._queue = queue.Queue(_WRITE_QUEUE_BATCHES)
             self._writer = threading.Thread(target=self._write_loop,
                                             daemon=True, name='alert-writer')
             self._writer.start()
+            # On SQLite, the log the writer fills is copied into the
+            # database beside it rather than in its commits.
+            self._checkpointer = db_engine.LogCheckpointer().start()
 
     # -- the storage snapshot ---------------------------------------------
 
@@ -522,3 +526,4 @@ class AlertProcessor(object):
         self._queue.put(None)
         self._writer.join(timeout)
         self._writer = None
+        self._checkpointer.stop(timeout)

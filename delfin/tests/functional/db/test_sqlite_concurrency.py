@@ -1,8 +1,12 @@
 """SQLite under concurrent writers: API requests and a bulk sync at once
 never fail with "database is locked"."""
+import shutil
+import sqlite3
 import threading
+import time
 
 from delfin.db import api as db_api
+from delfin.db import engine as db_engine
 from delfin.task_manager import jobs
 from delfin.task_manager import sync
 
@@ -73,3 +77,44 @@ def test_api_writers_beside_a_bulk_sync(sqlite_database, make_storage):
     assert len(rows) == VOLUMES - 1000
     assert {r['name'].split()[0] for r in rows} == {'renamed'}
     assert db_api.count('storage') == 1
+
+
+def _file_alone(path, tmp_path):
+    """A copy of the database file without its write-ahead log: what a
+    checkpoint has copied into the database so far."""
+    copy = tmp_path / 'alone.sqlite'
+    shutil.copyfile(path, copy)
+    conn = sqlite3.connect(str(copy))
+    try:
+        return {row[0] for row in conn.execute('SELECT name FROM storages')}
+    except sqlite3.OperationalError:
+        return set()   # not even the schema yet
+    finally:
+        conn.close()
+
+
+def test_the_log_is_copied_into_the_database_beside_the_writers(
+        sqlite_database, make_storage, tmp_path):
+    path = sqlite_database.url.database
+    names = {make_storage(name=db_api.new_id())['name'] for _ in range(3)}
+    # Committed, in the log, not yet in the database file.
+    assert not names & _file_alone(path, tmp_path)
+    checkpointer = db_engine.LogCheckpointer(interval=0.05).start()
+    try:
+        deadline = time.monotonic() + 10
+        while not names <= _file_alone(path, tmp_path):
+            assert time.monotonic() < deadline, 'log never checkpointed'
+            time.sleep(0.05)
+        while checkpointer.checkpoints < 1:   # counted after the copy
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        # Writes go on beside it.
+        more = {make_storage(name=db_api.new_id())['name']
+                for _ in range(3)}
+        while not more <= _file_alone(path, tmp_path):
+            assert time.monotonic() < deadline, 'log never checkpointed'
+            time.sleep(0.05)
+    finally:
+        checkpointer.stop(5)
+    assert {r['name'] for r in db_api.list_rows('storage', {})} == \
+        names | more
