@@ -1,5 +1,7 @@
 """The sync engine on SQLite, PostgreSQL and MariaDB: the diff, the job it
 records, failures of the backend, and a storage deleted during its sync."""
+import contextlib
+
 import pytest
 import sqlalchemy as sa
 
@@ -32,6 +34,34 @@ def stored(kind, storage):
     rows = db_api.list_rows(kind, {'storage_id': storage['id']},
                             sort=[('id', 'asc')])
     return {r[sync.registry.by_name(kind).identity[0]]: r for r in rows}
+
+
+@contextlib.contextmanager
+def statements_seen(record):
+    """Calls ``record(statement)`` for each statement the process runs
+    meanwhile, SQLite batches included: they go to the driver's cursor,
+    unseen by SQLAlchemy's events, and SQLite's own trace shows them."""
+    engine = db_engine.get_engine()
+
+    def executed(conn, cursor, statement, *args):
+        record(statement)
+
+    def checkout(dbapi_conn, *args):
+        if engine.dialect.name == 'sqlite':
+            dbapi_conn.set_trace_callback(record)
+
+    def checkin(dbapi_conn, *args):
+        if engine.dialect.name == 'sqlite':
+            dbapi_conn.set_trace_callback(None)
+    sa.event.listen(engine, 'before_cursor_execute', executed)
+    sa.event.listen(engine.pool, 'checkout', checkout)
+    sa.event.listen(engine.pool, 'checkin', checkin)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, 'before_cursor_execute', executed)
+        sa.event.remove(engine.pool, 'checkout', checkout)
+        sa.event.remove(engine.pool, 'checkin', checkin)
 
 
 @pytest.fixture
@@ -76,31 +106,12 @@ def test_unchanged_resync_writes_nothing(storage, backend):
     storage_row = db_api.get('storage', storage['id'])
     statements = []
 
-    def record(conn, cursor, statement, *args):
+    def record(statement):
         if statement.lstrip().upper().startswith(('INSERT', 'UPDATE',
                                                   'DELETE')):
             statements.append(statement)
-    engine = db_engine.get_engine()
-
-    # SQLite batches go to the driver's cursor, unseen by SQLAlchemy's
-    # events: its own trace shows them.
-    def checkout(dbapi_conn, *args):
-        if engine.dialect.name == 'sqlite':
-            dbapi_conn.set_trace_callback(
-                lambda statement: record(None, None, statement))
-
-    def checkin(dbapi_conn, *args):
-        if engine.dialect.name == 'sqlite':
-            dbapi_conn.set_trace_callback(None)
-    sa.event.listen(engine, 'before_cursor_execute', record)
-    sa.event.listen(engine.pool, 'checkout', checkout)
-    sa.event.listen(engine.pool, 'checkin', checkin)
-    try:
+    with statements_seen(record):
         job = run(storage, backend)
-    finally:
-        sa.event.remove(engine, 'before_cursor_execute', record)
-        sa.event.remove(engine.pool, 'checkout', checkout)
-        sa.event.remove(engine.pool, 'checkin', checkin)
     assert job['state'] == 'succeeded'
     for kind in ('volume', 'storage_pool'):
         assert job['progress'][kind]['written'] == {
@@ -121,31 +132,13 @@ def test_changed_items_update_only_their_changed_columns(storage, backend):
     backend.items['volume'][7]['used_capacity'] = 1
     statements = []
 
-    def record(conn, cursor, statement, *args):
+    def record(statement):
         if statement.lstrip().upper().startswith('UPDATE') and \
                 'volumes' in statement:
             statements.append(statement)
     engine = db_engine.get_engine()
-
-    # SQLite batches go to the driver's cursor, unseen by SQLAlchemy's
-    # events: its own trace shows them.
-    def checkout(dbapi_conn, *args):
-        if engine.dialect.name == 'sqlite':
-            dbapi_conn.set_trace_callback(
-                lambda statement: record(None, None, statement))
-
-    def checkin(dbapi_conn, *args):
-        if engine.dialect.name == 'sqlite':
-            dbapi_conn.set_trace_callback(None)
-    sa.event.listen(engine, 'before_cursor_execute', record)
-    sa.event.listen(engine.pool, 'checkout', checkout)
-    sa.event.listen(engine.pool, 'checkin', checkin)
-    try:
+    with statements_seen(record):
         job = run(storage, backend)
-    finally:
-        sa.event.remove(engine, 'before_cursor_execute', record)
-        sa.event.remove(engine.pool, 'checkout', checkout)
-        sa.event.remove(engine.pool, 'checkin', checkin)
     assert job['progress']['volume']['written'] == {
         'inserted': 0, 'updated': 2, 'deleted': 0}
     after = stored('volume', storage)
