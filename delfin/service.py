@@ -285,6 +285,22 @@ class Coordination(Component):
         self.coordinator.stop(timeout)
 
 
+class LogCheckpoints(Component):
+    """On SQLite, copies the write-ahead log into the database from a
+    thread of its own, so that this process's commits do not stop to do
+    it (see `db_engine.LogCheckpointer`).  Nothing on other databases."""
+
+    name = 'log-checkpoints'
+
+    def start(self):
+        from delfin.db import engine as db_engine
+        db_engine.start_log_checkpoints()
+
+    def stop(self, timeout=None):
+        from delfin.db import engine as db_engine
+        db_engine.stop_log_checkpoints(timeout)
+
+
 def _optional_component(module_name, factory_name, what):
     """The component made by ``module_name.factory_name()``, or None (with
     a warning) when that module is not part of this installation."""

@@ -381,7 +381,7 @@ class AlertProcessor(object):
             self._writer.start()
             # On SQLite, the log the writer fills is copied into the
             # database beside it rather than in its commits.
-            self._checkpointer = db_engine.LogCheckpointer().start()
+            self._checkpointer = db_engine.start_log_checkpoints()
 
     # -- the storage snapshot ---------------------------------------------
 
@@ -526,4 +526,5 @@ class AlertProcessor(object):
         self._queue.put(None)
         self._writer.join(timeout)
         self._writer = None
-        self._checkpointer.stop(timeout)
+        self._checkpointer = None
+        db_engine.stop_log_checkpoints(timeout)

@@ -85,7 +85,7 @@ def serve(name, components_factory):
     LOG.info("%s %s starting (pid %d)", name, _version(), os.getpid())
     try:
         upgrade_database()
-        components = components_factory()
+        components = [service.LogCheckpoints()] + list(components_factory())
     except Exception:
         LOG.exception("%s could not start", name)
         return 1

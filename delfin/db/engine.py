@@ -261,6 +261,36 @@ class LogCheckpointer(object):
             conn.close()
 
 
+_checkpoints_lock = threading.Lock()
+_checkpoints = None
+_checkpoint_users = 0
+
+
+def start_log_checkpoints():
+    """Start this process's `LogCheckpointer` (one thread for all its
+    users); pair each call with `stop_log_checkpoints`."""
+    global _checkpoints, _checkpoint_users
+    with _checkpoints_lock:
+        _checkpoint_users += 1
+        if _checkpoints is None:
+            _checkpoints = LogCheckpointer().start()
+        return _checkpoints
+
+
+def stop_log_checkpoints(timeout=None):
+    """One user of `start_log_checkpoints` is done; the last one stops the
+    thread."""
+    global _checkpoints, _checkpoint_users
+    with _checkpoints_lock:
+        if _checkpoint_users == 0:
+            return
+        _checkpoint_users -= 1
+        if _checkpoint_users:
+            return
+        checkpointer, _checkpoints = _checkpoints, None
+    checkpointer.stop(timeout)
+
+
 @contextlib.contextmanager
 def reader():
     """A read-only transaction."""

@@ -214,5 +214,8 @@ def test_walkthrough_then_clean_shutdown(delfin_all):
     assert code == 0, output[-4000:]
     assert time.monotonic() - started < 30
     assert 'delfin-all stopped' in output
+    # One thread checkpoints the SQLite log for the whole process.
+    assert output.count('Starting log-checkpoints') == 1
+    assert output.count('Stopping log-checkpoints') == 1
     assert PASSWORD not in output
     assert COMMUNITY not in output

@@ -118,3 +118,40 @@ def test_the_log_is_copied_into_the_database_beside_the_writers(
         checkpointer.stop(5)
     assert {r['name'] for r in db_api.list_rows('storage', {})} == \
         names | more
+
+
+def _checkpoint_threads():
+    return [t for t in threading.enumerate() if t.name == 'sqlite-checkpoint']
+
+
+def test_one_checkpoint_thread_serves_every_user_of_the_process(
+        sqlite_database):
+    assert _checkpoint_threads() == []
+    first = db_engine.start_log_checkpoints()
+    second = db_engine.start_log_checkpoints()
+    try:
+        assert first is second
+        assert len(_checkpoint_threads()) == 1
+        db_engine.stop_log_checkpoints(5)
+        # The other user still has it.
+        assert len(_checkpoint_threads()) == 1
+    finally:
+        db_engine.stop_log_checkpoints(5)
+    assert _checkpoint_threads() == []
+    # Unbalanced stops do nothing; a new start gets a new thread.
+    db_engine.stop_log_checkpoints(5)
+    third = db_engine.start_log_checkpoints()
+    try:
+        assert third is not first and len(_checkpoint_threads()) == 1
+    finally:
+        db_engine.stop_log_checkpoints(5)
+    assert _checkpoint_threads() == []
+
+
+def test_no_checkpoint_thread_on_server_databases(pg_database):
+    checkpointer = db_engine.start_log_checkpoints()
+    try:
+        assert _checkpoint_threads() == []
+        assert checkpointer.checkpoints == 0
+    finally:
+        db_engine.stop_log_checkpoints(5)
