@@ -103,6 +103,8 @@ def _setup(url):
     engine = db_engine.create_engine(url)
     db_engine.set_engine(engine)
     migration.upgrade(engine)
+    # As in every service process (`delfin.cmd.serve`).
+    db_engine.start_log_checkpoints()
     return engine
 
 
