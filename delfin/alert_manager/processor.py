@@ -373,7 +373,6 @@ class AlertProcessor(object):
         self._writer = None
         self._pending = 0
         self._idle = threading.Condition()
-        self._checkpointer = None
         if writer:
             self._queue = queue.Queue(_WRITE_QUEUE_BATCHES)
             self._writer = threading.Thread(target=self._write_loop,
@@ -381,7 +380,7 @@ class AlertProcessor(object):
             self._writer.start()
             # On SQLite, the log the writer fills is copied into the
             # database beside it rather than in its commits.
-            self._checkpointer = db_engine.start_log_checkpoints()
+            db_engine.start_log_checkpoints()
 
     # -- the storage snapshot ---------------------------------------------
 
@@ -526,5 +525,4 @@ class AlertProcessor(object):
         self._queue.put(None)
         self._writer.join(timeout)
         self._writer = None
-        self._checkpointer = None
         db_engine.stop_log_checkpoints(timeout)

@@ -391,12 +391,8 @@ class AlertStore(object):
                 # times already in SQLite's text form, many rows per
                 # statement (see `sqlite_batch`).
                 table, columns = _insert_names(conn.dialect)
-                cursor = conn.connection.cursor()
-                try:
-                    sqlite_batch.insert(cursor, table, columns,
-                                        list(map(_INSERT_ROW, inserts)))
-                finally:
-                    cursor.close()
+                sqlite_batch.insert(conn.connection.dbapi_connection, table,
+                                    columns, list(map(_INSERT_ROW, inserts)))
             else:
                 conn.execute(_INSERT, inserts)
         if updates:

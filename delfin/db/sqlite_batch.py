@@ -19,9 +19,6 @@ import functools
 import itertools
 import sqlite3
 
-# The parameter limit of SQLite builds before 3.32, when the limit cannot
-# be read from the connection.
-_DEFAULT_VARIABLES = 999
 # Rows per statement at most, whatever the parameter limit: a statement's
 # text and its parse grow with its rows.
 _MAX_ROWS = 2000
@@ -30,19 +27,11 @@ _UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
 _chain = itertools.chain.from_iterable
 
 
-def _variables(dbapi_conn):
-    getlimit = getattr(dbapi_conn, 'getlimit', None)
-    if getlimit is None:
-        return _DEFAULT_VARIABLES
-    try:
-        return getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    except (AttributeError, sqlite3.Error):
-        return _DEFAULT_VARIABLES
-
-
 def rows_per_statement(dbapi_conn, width):
-    """How many rows of ``width`` values one statement may bind."""
-    return max(1, min(_MAX_ROWS, _variables(dbapi_conn) // max(1, width)))
+    """How many rows of ``width`` values one statement may bind on
+    ``dbapi_conn``."""
+    limit = dbapi_conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, min(_MAX_ROWS, limit // max(1, width)))
 
 
 @functools.lru_cache(maxsize=256)
@@ -56,10 +45,11 @@ def _chunks(rows, per):
         yield rows[start:start + per]
 
 
-def insert(cursor, table, columns, rows):
+def insert(dbapi_conn, table, columns, rows):
     """``INSERT INTO table (columns) VALUES`` each of ``rows``.
 
-    :param cursor: a DB-API cursor of a ``sqlite3`` connection.
+    :param dbapi_conn: a ``sqlite3`` connection (the statements run in its
+        current transaction, if any).
     :param table: the table's name, quoted as SQL needs it.
     :param columns: the column names, quoted, in the order of the rows.
     :param rows: sequences of values as ``sqlite3`` binds them.
@@ -68,10 +58,10 @@ def insert(cursor, table, columns, rows):
         return
     width = len(columns)
     head = 'INSERT INTO %s (%s)' % (table, ', '.join(columns))
-    per = rows_per_statement(cursor.connection, width)
+    per = rows_per_statement(dbapi_conn, width)
     for chunk in _chunks(rows, per):
-        cursor.execute(_insert_sql(head, width, len(chunk)),
-                       tuple(_chain(chunk)))
+        dbapi_conn.execute(_insert_sql(head, width, len(chunk)),
+                           tuple(_chain(chunk)))
 
 
 @functools.lru_cache(maxsize=256)
@@ -85,8 +75,9 @@ def _update_sql(table, columns, key, count):
                                           table, key, width))
 
 
-def update(cursor, table, columns, key, rows):
-    """``UPDATE table SET columns... WHERE key = ?`` for each of ``rows``.
+def update(dbapi_conn, table, columns, key, rows):
+    """``UPDATE table SET columns... WHERE key = ?`` for each of ``rows``
+    (see `insert` for ``dbapi_conn`` and ``table``).
 
     :param columns: quoted names of the columns to set.
     :param key: quoted name of the column that picks the row (unique).
@@ -97,10 +88,10 @@ def update(cursor, table, columns, key, rows):
         return
     columns = tuple(columns)
     if not _UPDATE_FROM:
-        cursor.executemany('UPDATE %s SET %s WHERE %s = ?' % (
+        dbapi_conn.executemany('UPDATE %s SET %s WHERE %s = ?' % (
             table, ', '.join('%s = ?' % c for c in columns), key), rows)
         return
-    per = rows_per_statement(cursor.connection, len(columns) + 1)
+    per = rows_per_statement(dbapi_conn, len(columns) + 1)
     for chunk in _chunks(rows, per):
-        cursor.execute(_update_sql(table, columns, key, len(chunk)),
-                       tuple(_chain(chunk)))
+        dbapi_conn.execute(_update_sql(table, columns, key, len(chunk)),
+                           tuple(_chain(chunk)))

@@ -394,12 +394,8 @@ def bulk_insert(conn, table, columns, rows):
             cursor.close()
         return
     if dialect.name == 'sqlite':
-        cursor = conn.connection.cursor()
-        try:
-            sqlite_batch.insert(cursor, name, [
-                dialect.identifier_preparer.quote(c) for c in columns], rows)
-        finally:
-            cursor.close()
+        sqlite_batch.insert(conn.connection.dbapi_connection, name, [
+            dialect.identifier_preparer.quote(c) for c in columns], rows)
         return
     # pymysql turns executemany of an INSERT into multi-row statements.
     marks = ', '.join([_placeholder(dialect)] * len(columns))
@@ -443,13 +439,10 @@ def bulk_update(conn, table, columns, rows):
     dialect = conn.dialect
     q = dialect.identifier_preparer
     if dialect.name == 'sqlite':
-        cursor = conn.connection.cursor()
-        try:
-            sqlite_batch.update(cursor, q.format_table(table),
-                                [q.quote(c) for c in columns], q.quote('id'),
-                                rows)
-        finally:
-            cursor.close()
+        sqlite_batch.update(conn.connection.dbapi_connection,
+                            q.format_table(table),
+                            [q.quote(c) for c in columns], q.quote('id'),
+                            rows)
         return
     mark = _placeholder(dialect)
     sql = 'UPDATE %s SET %s WHERE %s = %s' % (
@@ -517,25 +510,22 @@ class _Writer(object):
         try:
             while True:
                 item = self._queue.get()
-                if item is None:
-                    if transaction is not None:
-                        transaction, done = None, transaction
-                        done.commit()
-                    return True
-                if self.error is not None:
-                    continue
-                if transaction is None:
-                    transaction = conn.begin()
-                    opened = time.monotonic()
-                try:
-                    self._write(*item, conn=conn)
-                except BaseException as e:
-                    self.error = e
-                if (self.error is not None or self._queue.empty()
-                        or time.monotonic() - opened
-                        >= _TRANSACTION_SECONDS):
+                if item is not None and self.error is None:
+                    if transaction is None:
+                        transaction = conn.begin()
+                        opened = time.monotonic()
+                    try:
+                        self._write(*item, conn=conn)
+                    except BaseException as e:
+                        self.error = e
+                if transaction is not None and (
+                        item is None or self.error is not None
+                        or self._queue.empty()
+                        or time.monotonic() - opened >= _TRANSACTION_SECONDS):
                     transaction, done = None, transaction
                     done.commit()
+                if item is None:
+                    return True
         except BaseException:
             if transaction is not None:
                 transaction.rollback()

@@ -45,14 +45,14 @@ def test_insert_stores_every_row_as_given(conn, statements, count):
     # A limit of 40 parameters: 10 rows of 4 values per statement.
     conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 40)
     rows = rows_of(count)
-    sqlite_batch.insert(conn.cursor(), '"t x"', COLUMNS, rows)
+    sqlite_batch.insert(conn, '"t x"', COLUMNS, rows)
     assert stored(conn) == rows
     inserts = [s for s in statements if s.startswith('INSERT')]
     assert len(inserts) == -(-count // 10)
 
 
 def test_insert_of_nothing_runs_no_statement(conn, statements):
-    sqlite_batch.insert(conn.cursor(), '"t x"', COLUMNS, [])
+    sqlite_batch.insert(conn, '"t x"', COLUMNS, [])
     assert statements == []
 
 
@@ -67,9 +67,9 @@ def test_rows_per_statement_follows_the_connection_limit(conn):
 
 def test_a_failing_row_fails_its_statement(conn):
     rows = rows_of(5)
-    sqlite_batch.insert(conn.cursor(), '"t x"', COLUMNS, rows[:1])
+    sqlite_batch.insert(conn, '"t x"', COLUMNS, rows[:1])
     with pytest.raises(sqlite3.IntegrityError):
-        sqlite_batch.insert(conn.cursor(), '"t x"', COLUMNS, rows)
+        sqlite_batch.insert(conn, '"t x"', COLUMNS, rows)
     assert stored(conn) == rows[:1]
 
 
@@ -82,10 +82,10 @@ def test_update_sets_the_columns_of_the_keyed_rows_only(
     monkeypatch.setattr(sqlite_batch, '_UPDATE_FROM', update_from)
     conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 30)
     rows = rows_of(300)
-    sqlite_batch.insert(conn.cursor(), '"t x"', COLUMNS, rows)
+    sqlite_batch.insert(conn, '"t x"', COLUMNS, rows)
     changed = {row[0]: (VALUES[(i * 3) % len(VALUES)], -i)
                for i, row in enumerate(rows) if i % 3 == 0}
-    sqlite_batch.update(conn.cursor(), '"t x"', ('b', '"c d"'), 'id',
+    sqlite_batch.update(conn, '"t x"', ('b', '"c d"'), 'id',
                         [values + (key,) for key, values in changed.items()])
     expected = [(key, a) + changed.get(key, (b, c))
                 for key, a, b, c in rows]
@@ -116,7 +116,7 @@ def test_a_batch_is_not_held_up_by_a_busy_thread(tmp_path):
     try:
         rows = rows_of(20000)
         conn.execute('BEGIN')
-        sqlite_batch.insert(conn.cursor(), '"t x"', COLUMNS, rows)
+        sqlite_batch.insert(conn, '"t x"', COLUMNS, rows)
         conn.execute('COMMIT')
     finally:
         stop.set()
