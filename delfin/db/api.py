@@ -61,7 +61,9 @@ def _t(name):
 # per storage.  The sync engine adjusts it in the transaction that inserts or
 # deletes the rows; the generic writes below drop the affected entries
 # instead (they are rare: tools and tests), which makes readers count the
-# table until the next sync rebuilds the entry.
+# table until the next sync rebuilds the entry.  They drop the sync's chunk
+# digests of the kind too (``sync_digests``), so that the next sync reads
+# and compares every row again.
 
 
 def _counted(name):
@@ -109,6 +111,19 @@ def _forget_counts(conn, name, storage_id=None):
     if isinstance(storage_id, str):
         where.append(c.storage_id == storage_id)
     conn.execute(sa.delete(schema.inventory_counts).where(*where))
+    forget_digests(conn, name, storage_id)
+
+
+def forget_digests(conn, name, storage_id=None):
+    """Drop the sync's chunk digests of kind ``name`` (of ``storage_id``,
+    or of every storage), inside the caller's write transaction ``conn``:
+    rows of the kind are about to change other than by the sync that
+    stored them."""
+    c = schema.sync_digests.c
+    where = [c.kind == name]
+    if isinstance(storage_id, str):
+        where.append(c.storage_id == storage_id)
+    conn.execute(sa.delete(schema.sync_digests).where(*where))
 
 
 def _stored_total(c, name, filters):
@@ -529,6 +544,8 @@ def update(name, key, values, conn=None):
             raise t.not_found(key)
         if 'storage_id' in values:
             _forget_counts(c, name)
+        elif _counted(name):
+            forget_digests(c, name)
         return _row(c.execute(sa.select(t.table).where(
             t.table.c[t.key] == key)).first())
 

@@ -153,6 +153,22 @@ inventory_counts = sa.Table(
     sa.Index('ix_inventory_counts_kind', 'kind', 'row_count'),
 )
 
+# Digests of the chunks of a storage's last complete listing of each kind
+# (`delfin.task_manager.sync`): a chunk whose digest is the one stored at its
+# position was stored by that sync exactly as it is, so a re-sync of an
+# unchanged backend neither checks nor looks up its rows.  A sync drops the
+# digests of a kind before it writes any of its rows, and stores the new
+# ones once the kind has synced completely.
+sync_digests = sa.Table(
+    'sync_digests', metadata,
+    sa.Column('storage_id', sa.String(36),
+              sa.ForeignKey('storages.id', ondelete='CASCADE'),
+              primary_key=True),
+    sa.Column('kind', sa.String(64), primary_key=True),
+    sa.Column('chunk', sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column('digest', sa.String(64), nullable=False),
+)
+
 access_info = sa.Table(
     'access_info', metadata,
     sa.Column('storage_id', sa.String(36),

@@ -12,7 +12,9 @@ driver no longer reported are deleted.  Each chunk is written in one short
 transaction with bulk statements (one INSERT for many rows, one UPDATE per
 set of changed columns), so an unchanged backend costs reads only, and
 neither memory nor lock time grows with the size of the inventory beyond
-the set of identities seen so far.
+the set of identities seen so far.  A chunk identical to the one at its
+position in the last complete sync (see "chunk digests" below) is not even
+read back: an unchanged backend costs little more than its listing.
 
 Driver items are checked against the registry before anything is written:
 keys that are not fields of the kind are dropped (the driver facade logs
@@ -34,9 +36,12 @@ it refuses the credentials ``abnormal``; the inventory of the last good sync
 is kept, and the job records the error.
 """
 import datetime
+import hashlib
 import io
 import itertools
 import json
+import operator
+import pickle
 import queue
 import socket
 import threading
@@ -460,6 +465,63 @@ def bulk_update(conn, table, columns, rows):
     conn.exec_driver_sql(sql, rows)
 
 
+# -- chunk digests --------------------------------------------------------
+#
+# Most syncs find what the last one stored.  Each chunk of a kind's listing
+# is digested as the driver returned it, and the digests of a complete sync
+# are stored per position (``sync_digests``).  A later chunk with the digest
+# stored at its position holds exactly the items that sync checked and
+# stored, so it is neither checked nor looked up again: only its identities
+# are taken, for the duplicate check and the deletion of what the backend
+# no longer reports.  The stored digests of a kind stay true because every
+# write of its rows drops them first, in the write's own transaction (the
+# sync's first write of the kind, and the generic writes of
+# `delfin.db.api`), and a sync stores new ones only once the kind has synced
+# completely.
+
+# Bump when the way driver items become rows changes without a change of
+# the registry, so that digests taken under the old rules are never trusted.
+DIGEST_VERSION = 1
+
+
+def kind_signature(kind):
+    """32 bytes naming how items of ``kind`` become rows: its fields
+    (names, types, lengths, enumerations, requirements), its identity and
+    `DIGEST_VERSION`."""
+    parts = ['%d' % DIGEST_VERSION, kind.name, repr(kind.identity)]
+    parts += [repr((f.name, f.type, f.length, f.enum, f.required))
+              for f in kind.fields]
+    return hashlib.sha256('\n'.join(parts).encode('utf-8')).digest()
+
+
+class _ExactPickler(pickle.Pickler):
+    """Pickles the built-in values alone, each in full: no memo (so equal
+    values give equal bytes whichever objects they share), and no object
+    whose pickle its own class decides."""
+
+    def reducer_override(self, obj):
+        # Not called for exact instances of the built-in types.
+        raise TypeError('%s has no exact form' % type(obj).__name__)
+
+
+def chunk_digest(signature, chunk):
+    """The digest (hex) of a list of driver items, keyed by the kind's
+    signature; None when an item holds a value without an exact
+    serialisation (anything but dicts, lists, tuples, sets, strings, bytes,
+    numbers, booleans and None: a datetime, a str or int subclass...) or
+    a cycle."""
+    buffer = io.BytesIO()
+    pickler = _ExactPickler(buffer, 5)
+    pickler.fast = True
+    try:
+        pickler.dump(chunk)
+    except (TypeError, ValueError, pickle.PicklingError, RecursionError):
+        return None
+    digest = hashlib.sha256(signature)
+    digest.update(buffer.getbuffer())
+    return digest.hexdigest()[:32]
+
+
 # -- one kind --------------------------------------------------------------
 
 # How long a sync's writer keeps one transaction open while chunks keep
@@ -561,7 +623,16 @@ class KindSync(object):
         self.names = kind.field_names
         self.identity = kind.identity
         self._id_pos = [self.names.index(n) for n in self.identity]
+        self._identity_of = operator.itemgetter(*self.identity)
+        self._signature = kind_signature(kind)
+        # Digests of the last complete sync, {position: digest}, and of
+        # this one's chunks in order (see `chunk_digest`).
+        self._stored_digests = {}
+        self._digests = []
+        self._digests_dropped = False
+        self._counted = False
         self.items = 0
+        self.skipped = 0    # items of chunks known by their digest
         self.inserted = self.updated = self.deleted = 0
         dialect = db_engine.get_engine().dialect
         self._dialect = dialect
@@ -603,8 +674,13 @@ class KindSync(object):
 
     def _count(self):
         """The number of stored rows, and whether ``inventory_counts``
-        holds it."""
+        holds it; loads the stored chunk digests."""
         with db_engine.reader() as conn:
+            d = schema.sync_digests.c
+            self._stored_digests = dict(conn.execute(
+                sa.select(d.chunk, d.digest).where(
+                    d.storage_id == self.storage_id,
+                    d.kind == self.kind.name)).all())
             stored = db_api.stored_count(conn, self.kind.name,
                                          self.storage_id)
             if stored is not None:
@@ -656,6 +732,7 @@ class KindSync(object):
     def run(self, items):
         """Sync from ``items`` (any iterable of dicts); returns self."""
         before, counted = self._count()
+        self._counted = counted
         seen = set()
         try:
             matched = self._chunks(iter(items), before, seen)
@@ -673,21 +750,86 @@ class KindSync(object):
             # Nothing was written, so nothing created the count entry.
             with db_engine.writer() as conn:
                 db_api.adjust_count(conn, self.kind.name, self.storage_id, 0)
+        self._store_digests()
         if self.inserted + self.deleted >= max(ANALYZE_MIN_ROWS, before // 5):
             self._analyze()
         return self
+
+    def _store_digests(self):
+        """Make the stored digests those of this (complete) sync."""
+        digests = {i: d for i, d in enumerate(self._digests) if d}
+        if digests == self._stored_digests and not self._digests_dropped:
+            return
+        try:
+            with db_engine.writer() as conn:
+                db_api.forget_digests(conn, self.kind.name, self.storage_id)
+                if digests:
+                    conn.execute(sa.insert(schema.sync_digests), [
+                        {'storage_id': self.storage_id,
+                         'kind': self.kind.name, 'chunk': i, 'digest': d}
+                        for i, d in sorted(digests.items())])
+        except sa.exc.IntegrityError:
+            if not _storage_exists(self.storage_id):
+                raise JobStopped('storage %s was deleted' % self.storage_id)
+            raise
+
+    def _drop_digests(self, conn):
+        """Before the first write of this sync's rows, in its transaction:
+        the stored digests no longer describe the rows."""
+        if self._stored_digests and not self._digests_dropped:
+            db_api.forget_digests(conn, self.kind.name, self.storage_id)
+            return True
+        return False
+
+    def _known_keys(self, chunk, position, digest):
+        """The identities of a chunk stored as it is by the last complete
+        sync, or None when the chunk must be checked and looked up."""
+        if digest is None or self._stored_digests.get(position) != digest:
+            return None
+        try:
+            keys = list(map(self._identity_of, chunk))
+        except (KeyError, TypeError, AttributeError):
+            return None
+        # The stored identities are the driver's strings as they are;
+        # anything else is converted by the validator.
+        if len(self.identity) == 1:
+            if any(k.__class__ is not str for k in keys):
+                return None
+        elif any(v.__class__ is not str for key in keys for v in key):
+            return None
+        return keys
 
     def _chunks(self, iterator, before, seen):
         """Read, check and write the items chunk by chunk; returns how
         many were already stored.  From the first full chunk on, writes go
         through a `_Writer` (``self._writer``, for the caller to close)."""
         matched = 0
+        # Digests are trusted only beside a maintained row count: both are
+        # dropped together by writes other than the sync's.
+        use_digests = before > 0 and self._counted
         while True:
             chunk = list(itertools.islice(iterator, self.chunk_size))
             if not chunk:
                 return matched
             self.items += len(chunk)
             full = len(chunk) == self.chunk_size
+            digest = chunk_digest(self._signature, chunk)
+            position = len(self._digests)
+            self._digests.append(digest)
+            keys = self._known_keys(chunk, position, digest) \
+                if use_digests else None
+            if keys is not None:
+                if not seen.isdisjoint(keys):
+                    key = next(k for k in keys if k in seen)
+                    raise InvalidItems(
+                        'Duplicate %s %r from the driver: the same %s was '
+                        'reported twice' % (self.kind.name, key,
+                                            ', '.join(self.identity)))
+                seen.update(keys)
+                matched += len(keys)
+                self.skipped += len(keys)
+                self.checkpoint(self)
+                continue
             rows = self._validate(chunk)
             del chunk
             for key, _values in rows:
@@ -764,6 +906,7 @@ class KindSync(object):
             return
         try:
             with db_engine.writer(conn) as conn:
+                dropped = self._drop_digests(conn)
                 bulk_insert(conn, self.table, self._insert_columns, inserts)
                 if inserts:
                     db_api.adjust_count(conn, self.kind.name,
@@ -772,6 +915,7 @@ class KindSync(object):
                     bulk_update(conn, self.table,
                                 [self.names[i] for i in changed]
                                 + ['updated_at'], params)
+            self._digests_dropped |= dropped
         except (sa.exc.IntegrityError,
                 self._dialect.loaded_dbapi.IntegrityError) as e:
             # (The batch helpers run on the DB driver's own cursor, whose
@@ -821,11 +965,13 @@ class KindSync(object):
     def _delete(self, ids):
         t = self.table
         with db_engine.writer() as conn:
+            dropped = self._drop_digests(conn)
             count = conn.execute(sa.delete(t).where(
                 t.c.id.in_(ids), t.c.storage_id == self.storage_id)).rowcount
             if count:
                 db_api.adjust_count(conn, self.kind.name, self.storage_id,
                                     -count)
+        self._digests_dropped |= dropped
         self.deleted += count
 
 

@@ -445,6 +445,14 @@ def upgrade():
     op.create_index('ix_storage_pools_name', 'storage_pools', ['name', 'created_at', 'id'], unique=False)
     op.create_index('ix_storage_pools_status', 'storage_pools', ['status', 'created_at', 'id'], unique=False)
     op.create_index('ix_storage_pools_storage_id', 'storage_pools', ['storage_id', 'created_at', 'id'], unique=False)
+    op.create_table('sync_digests',
+    sa.Column('storage_id', sa.String(length=36), nullable=False),
+    sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('chunk', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['storage_id'], ['storages.id'], name=op.f('fk_sync_digests_storage_id_storages'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('storage_id', 'kind', 'chunk', name=op.f('pk_sync_digests'))
+    )
     op.create_table('sync_freshness',
     sa.Column('storage_id', sa.String(length=36), nullable=False),
     sa.Column('kind', sa.String(length=64), nullable=False),
@@ -542,6 +550,7 @@ def downgrade():
     op.drop_table('vol_grp_vol_rels')
     op.drop_table('sync_jobs')
     op.drop_table('sync_freshness')
+    op.drop_table('sync_digests')
     op.drop_table('storage_pools')
     op.drop_table('storage_hosts')
     op.drop_table('storage_host_initiators')

@@ -459,3 +459,130 @@ def test_awkward_text_is_stored_as_given(storage, backend):
     job = run(storage, backend)
     assert job['progress']['volume']['written'] == {
         'inserted': 0, 'updated': 0, 'deleted': 0}
+
+
+# -- chunk digests: what an unchanged chunk skips, and when it may not ------
+
+def volume_reads(storage, backend, monkeypatch):
+    """Runs a sync; the job and the volumes it read back from the
+    database (by identity, to compare them)."""
+    looked_up = []
+    real = sync.KindSync._existing
+
+    def existing(self, keys):
+        if self.kind.name == 'volume':
+            looked_up.extend(keys)
+        return real(self, keys)
+    monkeypatch.setattr(sync.KindSync, '_existing', existing)
+    try:
+        job = run(storage, backend)
+    finally:
+        monkeypatch.setattr(sync.KindSync, '_existing', real)
+    return job, sorted(looked_up)
+
+
+def test_an_unchanged_resync_reads_no_rows_back(storage, backend,
+                                                monkeypatch):
+    backend.items['volume'] = volumes(12)
+    run(storage, backend)
+    job, reads = volume_reads(storage, backend, monkeypatch)
+    assert job['state'] == 'succeeded'
+    assert job['progress']['volume']['items'] == 12
+    assert job['progress']['volume']['written'] == {
+        'inserted': 0, 'updated': 0, 'deleted': 0}
+    assert reads == []
+    # One changed item: its chunk alone is read back and compared.
+    backend.items['volume'][5]['used_capacity'] = 7
+    job, reads = volume_reads(storage, backend, monkeypatch)
+    assert job['progress']['volume']['written']['updated'] == 1
+    assert reads == ['vol-%05d' % n for n in (4, 5, 6, 7)]
+    assert stored('volume', storage)['vol-00005']['used_capacity'] == 7
+    job, reads = volume_reads(storage, backend, monkeypatch)
+    assert reads == []
+
+
+def test_a_row_edited_outside_the_sync_is_synced_again(storage, backend):
+    run(storage, backend)
+    row = stored('volume', storage)['vol-00003']
+    db_api.update('volume', row['id'], {'name': 'edited by hand'})
+    job = run(storage, backend)
+    assert job['progress']['volume']['written'] == {
+        'inserted': 0, 'updated': 1, 'deleted': 0}
+    assert stored('volume', storage)['vol-00003']['name'] == 'volume 3'
+
+
+def test_a_row_deleted_outside_the_sync_is_synced_again(storage, backend):
+    run(storage, backend)
+    db_api.delete('volume', stored('volume', storage)['vol-00008']['id'])
+    job = run(storage, backend)
+    assert job['progress']['volume']['written'] == {
+        'inserted': 1, 'updated': 0, 'deleted': 0}
+    assert len(stored('volume', storage)) == 10
+
+
+def test_a_failed_sync_leaves_no_digest_of_rows_it_changed(storage, backend):
+    # The second sync moves vol-00009 (with a new name) into the first
+    # chunk, writes it, and fails in its last chunk: the third sync lists
+    # what the first did, and vol-00009's chunk, identical to the one the
+    # first sync stored, must be compared with the rows again.
+    backend.items['volume'] = volumes(12)
+    original = volumes(12)
+    run(storage, backend)
+    moved = dict(original[9], name='moved')
+    backend.items['volume'] = ([moved] + original[1:4] + original[4:8]
+                               + [dict(original[8], status='melted')])
+    job = run(storage, backend)
+    assert job['progress']['volume']['state'] == 'failed'
+    assert stored('volume', storage)['vol-00009']['name'] == 'moved'
+    backend.items['volume'] = original
+    job = run(storage, backend)
+    assert job['state'] == 'succeeded'
+    assert job['progress']['volume']['written']['updated'] == 1
+    assert stored('volume', storage)['vol-00009']['name'] == 'volume 9'
+
+
+def test_a_listing_that_shrinks_then_grows_again(storage, backend):
+    backend.items['volume'] = volumes(12)
+    run(storage, backend)
+    backend.items['volume'] = volumes(8)
+    job = run(storage, backend)
+    assert job['progress']['volume']['written']['deleted'] == 4
+    backend.items['volume'] = volumes(12)
+    job = run(storage, backend)
+    assert job['progress']['volume']['written'] == {
+        'inserted': 4, 'updated': 0, 'deleted': 0}
+    assert sorted(stored('volume', storage)) == [
+        'vol-%05d' % n for n in range(12)]
+
+
+def test_a_duplicate_in_an_unchanged_chunk_is_found(storage, backend):
+    backend.items['volume'] = volumes(12)
+    run(storage, backend)
+    before = stored('volume', storage)
+    # The first chunk changes and repeats vol-00005 of the second, which
+    # is unchanged.
+    items = volumes(12)
+    items[3] = dict(items[5])
+    backend.items['volume'] = items
+    job = run(storage, backend)
+    assert job['progress']['volume']['state'] == 'failed'
+    assert "Duplicate volume 'vol-00005'" in job['progress']['volume'][
+        'error']
+    assert stored('volume', storage) == before
+
+
+def test_rows_left_by_a_failed_sync_go_when_the_chunks_are_unchanged(
+        storage, backend):
+    backend.items['volume'] = volumes(8)
+    run(storage, backend)
+    # A sync that inserts two new volumes in its first chunk, then fails.
+    items = volumes(2, start=100) + volumes(8)[2:]
+    backend.items['volume'] = items[:8] + [dict(items[0], status='melted')]
+    assert run(storage, backend)['progress']['volume']['state'] == 'failed'
+    assert len(stored('volume', storage)) == 10
+    backend.items['volume'] = volumes(8)
+    job = run(storage, backend)
+    assert job['progress']['volume']['written'] == {
+        'inserted': 0, 'updated': 0, 'deleted': 2}
+    assert sorted(stored('volume', storage)) == [
+        'vol-%05d' % n for n in range(8)]

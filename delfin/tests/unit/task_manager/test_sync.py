@@ -1,4 +1,6 @@
-"""Validation of driver items and classification of backend errors."""
+"""Validation of driver items, chunk digests and classification of backend
+errors."""
+import dataclasses
 import datetime
 import socket
 
@@ -127,3 +129,75 @@ def test_datetimes_become_naive_utc():
 ])
 def test_backend_status_of_errors(error, status):
     assert sync.backend_status(error) == status
+
+
+# -- chunk digests ------------------------------------------------------------
+
+def _volumes(count):
+    return [{'native_volume_id': 'vol-%d' % n, 'name': 'volume %d' % n,
+             'total_capacity': 100 * n, 'compressed': n % 2 == 0,
+             'description': None} for n in range(count)]
+
+
+def test_chunk_digest_depends_on_content_not_on_object_identity():
+    key = sync.kind_signature(registry.by_name('volume'))
+    one = _volumes(3)
+    # Equal values built separately (no string shared with ``one``).
+    two = [{k: (''.join(list(v)) if isinstance(v, str) else v)
+            for k, v in item.items()} for item in _volumes(3)]
+    assert sync.chunk_digest(key, one) == sync.chunk_digest(key, two)
+    assert len(sync.chunk_digest(key, one)) == 32
+
+
+@pytest.mark.parametrize('change', [
+    lambda items: items[1].update(name='volume 1 '),
+    lambda items: items[1].update(total_capacity=100.0),
+    lambda items: items[1].update(total_capacity='100'),
+    lambda items: items[0].update(compressed=1),
+    lambda items: items[2].update(description=''),
+    lambda items: items[2].pop('description'),
+    lambda items: items.reverse(),
+    lambda items: items.pop(),
+    lambda items: items[0].update(extra=[1, 2]),
+])
+def test_chunk_digest_tells_every_change_apart(change):
+    key = sync.kind_signature(registry.by_name('volume'))
+    items = _volumes(3)
+    before = sync.chunk_digest(key, items)
+    change(items)
+    assert sync.chunk_digest(key, items) != before
+
+
+def test_chunk_digest_of_values_without_an_exact_form_is_none():
+    class Name(str):
+        pass
+    key = sync.kind_signature(registry.by_name('volume'))
+    for value in (datetime.datetime(2024, 1, 1), Name('volume 1'),
+                  object()):
+        items = _volumes(2)
+        items[1]['name'] = value
+        assert sync.chunk_digest(key, items) is None
+
+
+def test_kind_signature_follows_the_kind_and_the_digest_version(
+        monkeypatch):
+    volume = registry.by_name('volume')
+    pool = registry.by_name('storage_pool')
+    first = sync.kind_signature(volume)
+    assert first == sync.kind_signature(volume)
+    assert first != sync.kind_signature(pool)
+    longer = dataclasses.replace(volume, fields=volume.fields + (
+        registry.Field('extra'),))
+    assert sync.kind_signature(longer) != first
+    items = _volumes(2)
+    assert sync.chunk_digest(first, items) != sync.chunk_digest(
+        sync.kind_signature(pool), items)
+    monkeypatch.setattr(sync, 'DIGEST_VERSION', sync.DIGEST_VERSION + 1)
+    assert sync.kind_signature(volume) != first
+
+
+def test_chunk_digest_of_a_cycle_is_none():
+    key = sync.kind_signature(registry.by_name('volume'))
+    items = _volumes(2)
+    items[1]['name'] = items
+    assert sync.chunk_digest(key, items) is None
