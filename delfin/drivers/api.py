@@ -254,9 +254,16 @@ class API(object):
     def _items(self, driver, kind, result, storage_id):
         if kind.driver_key:
             result = (result or {}).get(kind.driver_key)
+        allowed = _ALLOWED_KEYS[kind.name]
         try:
             for item in result or ():
-                yield self._normalise(driver, kind, item, storage_id)
+                # The common case inline: drivers list up to millions.
+                if storage_id is not None and item.keys() <= allowed:
+                    item = dict(item)
+                    item['storage_id'] = storage_id
+                    yield item
+                else:
+                    yield self._normalise(driver, kind, item, storage_id)
         except NotImplementedError as err:
             capabilities.record_unsupported(driver, kind.name)
             raise self._not_supported(driver, kind, err or 'not implemented')

@@ -19,6 +19,7 @@ generation.  References always point into the current generation's
 windows, so they stay consistent within one generation.
 """
 import hashlib
+import itertools
 import random
 
 from delfin.common import constants as c
@@ -255,13 +256,11 @@ class Inventory(object):
 
     def pages(self, kind, maker, page_size):
         """`stream` cut into lists of at most ``page_size`` objects."""
-        page = []
-        for item in self.stream(kind, maker):
-            page.append(item)
-            if len(page) >= page_size:
-                yield page
-                page = []
-        if page:
+        stream = self.stream(kind, maker)
+        while True:
+            page = list(itertools.islice(stream, page_size))
+            if not page:
+                return
             yield page
 
     # -- kinds ----------------------------------------------------------
