@@ -155,7 +155,7 @@ class FakeStorageDriver(driver.StorageDriver):
 
     def _volume_pages(self, i):
         first = True
-        for page in i.pages('volume', i.volume, self._page_size):
+        for page in i.pages('volume', i.volumes, self._page_size):
             if not first:
                 self._delay()
             first = False

@@ -171,8 +171,6 @@ class Inventory(object):
         self.generation = generation if churn > 0 else 0
         self.churn = churn
         self._windows = {}
-        self._pools = None          # see volume()
-        self._wwn_format = None
 
     # -- counts and windows ---------------------------------------------
 
@@ -232,26 +230,35 @@ class Inventory(object):
 
         ``maker(number, rng)`` builds one object; it is called for every
         number of each block from the block's start so that each object
-        sees the same random draws whatever the window.
+        sees the same random draws whatever the window.  A maker marked
+        `batch` is called as ``maker(start, stop, rng)`` instead, for the
+        list of the objects numbered start to stop - 1.
         """
         win = window or self.window(kind)
         kind_int = digest(kind)
         storage_id = self.storage_id
         churn = self.churn > 0
+        batch = getattr(maker, 'batch', False)
         number = win.start
         while number < win.stop:
             chunk = number // CHUNK
             rng = random.Random('%s:%s:%d' % (self.seed, kind, chunk))
             base = chunk * CHUNK
             end = min(base + CHUNK, win.stop)
-            for n in range(base, number):
-                maker(n, rng)   # the draws of the numbers before the window
-            for n in range(number, end):
-                item = maker(n, rng)
+            # The draws of the numbers before the window, then its objects.
+            if batch:
+                if number > base:
+                    maker(base, number, rng)
+                items = maker(number, end, rng)
+            else:
+                for n in range(base, number):
+                    maker(n, rng)
+                items = [maker(n, rng) for n in range(number, end)]
+            for n, item in zip(range(number, end), items):
                 item['storage_id'] = storage_id
                 if churn and self._volatile(kind_int, n):
                     self._changed(item, kind_int, n)
-                yield item
+            yield from items
             number = end
 
     def pages(self, kind, maker, page_size):
@@ -284,33 +291,48 @@ class Inventory(object):
             'subscribed_capacity': int(used * rng.uniform(1.0, 3.0)),
         }
 
-    def volume(self, n, rng):
-        # The hottest maker (up to millions of calls): plain draws only.
+    def volumes(self, start, stop, rng):
+        """The volumes numbered ``start`` to ``stop - 1`` (see `stream`).
+
+        The hottest maker (up to millions of volumes): a loop of plain
+        draws, with what does not change from one volume to the next
+        looked up once.
+        """
         r = rng.random
-        total = (int(r() * 2048) + 1) * GiB
-        thin = r() < 0.6
-        used = int(total * r()) if thin else total
-        pools = self._pools
-        if pools is None:
-            pools = self._pools = self.window('storage_pool')
-            self._wwn_format = '6%015x%%016x' % (self.seed_int >> 4)
-        name = 'volume_%d' % n
-        return {
-            'native_volume_id': name,
-            'name': name,
-            'description': 'Fake volume %d' % n,
-            'type': _THIN if thin else _THICK,
-            'status': _AVAILABLE if r() < 0.97 else _ERROR,
-            'native_storage_pool_id': (
-                'storagePool_%d' % (pools.start + n % pools.count)
-                if pools.count else None),
-            'wwn': self._wwn_format % rng.getrandbits(64),
-            'total_capacity': total,
-            'used_capacity': used,
-            'free_capacity': total - used,
-            'compressed': r() < 0.3,
-            'deduplicated': r() < 0.3,
-        }
+        bits = rng.getrandbits
+        pools = self.window('storage_pool')
+        first_pool, pool_count = pools.start, pools.count
+        wwn = '6%015x%%016x' % (self.seed_int >> 4)
+        out = []
+        append = out.append
+        for n in range(start, stop):
+            total = (int(r() * 2048) + 1) * GiB
+            thin = r() < 0.6
+            used = int(total * r()) if thin else total
+            name = 'volume_%d' % n
+            append({
+                'native_volume_id': name,
+                'name': name,
+                'description': 'Fake volume %d' % n,
+                'type': _THIN if thin else _THICK,
+                'status': _AVAILABLE if r() < 0.97 else _ERROR,
+                'native_storage_pool_id': (
+                    'storagePool_%d' % (first_pool + n % pool_count)
+                    if pool_count else None),
+                'wwn': wwn % bits(64),
+                'total_capacity': total,
+                'used_capacity': used,
+                'free_capacity': total - used,
+                'compressed': r() < 0.3,
+                'deduplicated': r() < 0.3,
+            })
+        return out
+
+    volumes.batch = True
+
+    def volume(self, n, rng):
+        """Volume number ``n`` (see `volumes`)."""
+        return self.volumes(n, n + 1, rng)[0]
 
     def controller(self, n, rng):
         return {
