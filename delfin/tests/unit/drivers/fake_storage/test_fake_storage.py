@@ -243,6 +243,25 @@ def test_pages_have_the_configured_size():
         fake_volume_range='1050-1050', fake_initiator_range='1-1'))
     sizes = [len(p) for p in inv.pages('volume', inv.volume, 500)]
     assert sizes == [500, 500, 50]
+    sizes = [len(p) for p in inv.pages('volume', inv.volumes, 500)]
+    assert sizes == [500, 500, 50]
+
+
+@pytest.mark.parametrize('churn,generation', [(0, 0), (0.2, 3)])
+def test_volumes_made_a_block_at_a_time_are_those_made_one_at_a_time(
+        churn, generation):
+    inv = inventory.Inventory('seed', 's', dict(
+        {o: '3-3' for o in inventory.RANGE_OPTION.values()},
+        fake_volume_range='3000-3000'), generation=generation, churn=churn)
+    # Whole blocks, and windows starting and ending inside blocks.
+    for window in (None, inventory.Window(1500, 1200),
+                   inventory.Window(5, 1)):
+        one = list(inv.stream('volume', inv.volume, window))
+        block = list(inv.stream('volume', inv.volumes, window))
+        assert one == block
+        assert len(block) == (window or inv.window('volume')).count
+    every = list(inv.stream('volume', inv.volumes))
+    assert len({v['wwn'] for v in every}) == len(every) == 3000
 
 
 # -- options ------------------------------------------------------------------
