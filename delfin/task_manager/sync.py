@@ -632,7 +632,6 @@ class KindSync(object):
         self._digests_dropped = False
         self._counted = False
         self.items = 0
-        self.skipped = 0    # items of chunks known by their digest
         self.inserted = self.updated = self.deleted = 0
         dialect = db_engine.get_engine().dialect
         self._dialect = dialect
@@ -827,7 +826,6 @@ class KindSync(object):
                                             ', '.join(self.identity)))
                 seen.update(keys)
                 matched += len(keys)
-                self.skipped += len(keys)
                 self.checkpoint(self)
                 continue
             rows = self._validate(chunk)
