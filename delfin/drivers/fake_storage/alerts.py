@@ -87,6 +87,74 @@ def _trap_oid(trap):
     return None
 
 
+def _parse_plan(keys):
+    """What `parse` derives from the variable names of a trap alone.
+
+    :param keys: the trap's variable names, all ``str``, in trap order.
+    :returns: (content names in sorted order, their ``name=`` prefixes, the
+        slice or the indexes of the content pairs that make the details,
+        the trap OID names present in `_TRAP_OID_KEYS` order, the OID to
+        use when none of them has a value); None when ``keys`` holds no
+        content.
+    """
+    names = sorted(k for k in keys if k not in _NOT_CONTENT)
+    if not names:
+        return None
+    shown = [i for i, k in enumerate(names) if k not in _TRAP_OID_SET]
+    if not shown:
+        details = slice(0, 0)
+    elif shown[-1] - shown[0] + 1 == len(shown):
+        details = slice(shown[0], shown[-1] + 1)
+    else:
+        details = tuple(shown)
+    present = set(keys)
+    oid_keys = tuple(k for k in _TRAP_OID_KEYS if k in present)
+    fallback = None
+    for key in sorted(keys):
+        if key in _UPTIME_KEYS or key in _ADDRESS_KEYS:
+            continue
+        if _is_oid(key):
+            fallback = key.strip()
+            break
+    return (names, tuple(k + '=' for k in names), details, oid_keys,
+            fallback)
+
+
+# Parse plans by the tuple of a trap's variable names: a device sends the
+# same few variable lists over and over.  Bounded: emptied when full.
+_PLANS = {}
+_PLANS_MAX = 512
+# What follows from an alert id alone (severity, event type, name, match
+# key), by alert id; bounded the same way.
+_BY_ALERT_ID = {}
+_BY_ALERT_ID_MAX = 4096
+
+
+def _alert_id_facts(alert_id):
+    facts = _BY_ALERT_ID.get(alert_id)
+    if facts is None:
+        severity, event_type = classify(alert_id)
+        facts = (severity, event_type, 'Fake alert %s' % alert_id,
+                 _digest(alert_id, 32))
+        if len(_BY_ALERT_ID) >= _BY_ALERT_ID_MAX:
+            _BY_ALERT_ID.clear()
+        _BY_ALERT_ID[alert_id] = facts
+    return facts
+
+
+def _parse_slow(trap):
+    """`parse` of a trap with variable names that are not all ``str``."""
+    items = sorted([(k if k.__class__ is str else str(k),
+                     v if v.__class__ is str else str(v))
+                    for k, v in trap.items() if k not in _NOT_CONTENT])
+    if not items:
+        raise exception.IncompleteTrapInformation('fake_storage')
+    pairs = [k + '=' + v for k, v in items]
+    details = [pair for (key, _), pair in zip(items, pairs)
+               if key not in _TRAP_OID_SET]
+    return pairs, details, _trap_oid(trap)
+
+
 def parse(trap):
     """The alert dict of a trap (see the module documentation).
 
@@ -94,17 +162,36 @@ def parse(trap):
         optional ``transport_address``.
     :raises IncompleteTrapInformation: the trap has no variables.
     """
-    # Traps arrive at thousands per second: one pass, one sort.
+    # Traps arrive at thousands per second: what depends only on the
+    # variable names is worked out once per list of names (`_parse_plan`).
     if not trap:
         raise exception.IncompleteTrapInformation('fake_storage')
-    items = sorted([(k if k.__class__ is str else str(k),
-                     v if v.__class__ is str else str(v))
-                    for k, v in trap.items() if k not in _NOT_CONTENT])
-    if not items:
-        raise exception.IncompleteTrapInformation('fake_storage')
-    pairs = [k + '=' + v for k, v in items]
+    keys = tuple(trap)
+    plan = _PLANS.get(keys)
+    if plan is None and all(k.__class__ is str for k in keys):
+        plan = _parse_plan(keys)
+        if plan is None:
+            raise exception.IncompleteTrapInformation('fake_storage')
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        _PLANS[keys] = plan
+    if plan is None:
+        pairs, details, oid = _parse_slow(trap)
+    else:
+        names, prefixes, shown, oid_keys, oid = plan
+        values = [trap[k] for k in names]
+        for i, v in enumerate(values):
+            if v.__class__ is not str:
+                values[i] = str(v)
+        pairs = list(map(str.__add__, prefixes, values))
+        details = (pairs[shown] if shown.__class__ is slice
+                   else [pairs[i] for i in shown])
+        for key in oid_keys:
+            value = trap[key]
+            if value:
+                oid = str(value).strip()
+                break
     canonical = '\n'.join(pairs)
-    oid = _trap_oid(trap)
     category = c.Category.FAULT
     if oid is None:
         alert_id = 'fake_%s' % _digest(canonical, 12)
@@ -113,10 +200,9 @@ def parse(trap):
         if oid.endswith(_RECOVERY_SUFFIX):
             alert_id = oid[:-len(_RECOVERY_SUFFIX)]
             category = c.Category.RECOVERY
-    severity, event_type = classify(alert_id)
-    details = '; '.join([pair for (key, _), pair in zip(items, pairs)
-                         if key not in _TRAP_OID_SET])
-    name = 'Fake alert %s' % alert_id
+    severity, event_type, name, match_key = _alert_id_facts(alert_id)
+    details = '; '.join(details)
+    location = trap.get('transport_address')
     return {
         'alert_id': alert_id,
         'alert_name': name,
@@ -128,8 +214,9 @@ def parse(trap):
         'description': (details or name)[:DESCRIPTION_LIMIT],
         'recovery_advice': 'None',
         'resource_type': c.DEFAULT_RESOURCE_TYPE,
-        'location': str(trap.get('transport_address') or 'fake_storage'),
-        'match_key': _digest(alert_id, 32),
+        'location': location if location.__class__ is str and location
+        else str(location or 'fake_storage'),
+        'match_key': match_key,
     }
 
 
