@@ -77,10 +77,13 @@ def _timestamps():
             sa.Column('updated_at', DateTime, nullable=True)]
 
 
-def _storage_fk(index=True):
+def _storage_fk(index=True, primary_key=False):
+    """``storage_id``, referencing a storage: deleting the storage deletes
+    the row."""
     return sa.Column('storage_id', sa.String(36),
                      sa.ForeignKey('storages.id', ondelete='CASCADE'),
-                     nullable=False, index=index)
+                     nullable=False, primary_key=primary_key,
+                     index=index and not primary_key)
 
 
 def _field_columns(kind):
@@ -144,9 +147,7 @@ TABLES = dict(INVENTORY, storage=storages)
 # missing row means "unknown": readers count the table instead.
 inventory_counts = sa.Table(
     'inventory_counts', metadata,
-    sa.Column('storage_id', sa.String(36),
-              sa.ForeignKey('storages.id', ondelete='CASCADE'),
-              primary_key=True),
+    _storage_fk(primary_key=True),
     sa.Column('kind', sa.String(64), primary_key=True),
     sa.Column('row_count', sa.BigInteger, nullable=False),
     # Whole-table totals add up one kind over every storage.
@@ -161,9 +162,7 @@ inventory_counts = sa.Table(
 # ones once the kind has synced completely.
 sync_digests = sa.Table(
     'sync_digests', metadata,
-    sa.Column('storage_id', sa.String(36),
-              sa.ForeignKey('storages.id', ondelete='CASCADE'),
-              primary_key=True),
+    _storage_fk(primary_key=True),
     sa.Column('kind', sa.String(64), primary_key=True),
     sa.Column('chunk', sa.Integer, primary_key=True, autoincrement=False),
     sa.Column('digest', sa.String(64), nullable=False),
@@ -171,9 +170,7 @@ sync_digests = sa.Table(
 
 access_info = sa.Table(
     'access_info', metadata,
-    sa.Column('storage_id', sa.String(36),
-              sa.ForeignKey('storages.id', ondelete='CASCADE'),
-              primary_key=True),
+    _storage_fk(primary_key=True),
     sa.Column('storage_name', sa.String(255)),
     sa.Column('vendor', sa.String(255), nullable=False),
     sa.Column('model', sa.String(255), nullable=False),
@@ -188,9 +185,7 @@ access_info = sa.Table(
 # One SNMP alert source (snmp-config) per storage. Secrets are encrypted.
 alert_sources = sa.Table(
     'alert_sources', metadata,
-    sa.Column('storage_id', sa.String(36),
-              sa.ForeignKey('storages.id', ondelete='CASCADE'),
-              primary_key=True),
+    _storage_fk(primary_key=True),
     sa.Column('host', sa.String(255), nullable=False, index=True),
     sa.Column('version', sa.String(16), nullable=False),
     sa.Column('community_string', Text),
@@ -280,9 +275,7 @@ sync_jobs = sa.Table(
 # the storage row itself): what the last sync attempt found.
 sync_freshness = sa.Table(
     'sync_freshness', metadata,
-    sa.Column('storage_id', sa.String(36),
-              sa.ForeignKey('storages.id', ondelete='CASCADE'),
-              primary_key=True),
+    _storage_fk(primary_key=True),
     sa.Column('kind', sa.String(64), primary_key=True),
     sa.Column('last_success_at', DateTime),
     sa.Column('last_attempt_at', DateTime),
