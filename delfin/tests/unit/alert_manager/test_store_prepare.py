@@ -1,0 +1,85 @@
+"""`store.prepare` and `store.normalise`, the per-trap part of the alert
+store: the same rows, fingerprints and clear keys as their plain
+statements (`store._normalise_loop`, `store.fingerprint`,
+`store.clear_key`), and the same as always (stored fingerprints must not
+change)."""
+import random
+
+from delfin.alert_manager import store
+
+STORAGE = '5f1e8c2a-0d7b-4a51-9a39-2b6b0f7d9e11'
+ALERT = {'alert_id': '1.3.6.1.4.1.32473.1.7', 'alert_name': 'Fake alert 7',
+         'severity': 'Major', 'category': 'Fault', 'type': 'EquipmentAlarm',
+         'sequence_number': 'abc', 'occur_time': 1700000000000,
+         'description': 'd', 'recovery_advice': 'None',
+         'resource_type': 'Storage', 'location': '192.0.2.1',
+         'match_key': 'mk7'}
+
+
+def reference_prepare(alert, storage=None):
+    if storage is None:
+        storage_id = alert['storage_id']
+        storage = {k: alert.get(k) for k in store.STORAGE_FIELDS
+                   if k in alert}
+    else:
+        storage_id = storage['storage_id']
+    row = store._normalise_loop(alert)
+    row['clear_key'] = store.clear_key(storage_id, row)
+    return (storage_id, store.fingerprint(storage_id, row), row,
+            alert.get('source'), storage)
+
+
+def _random_alert(rnd):
+    alert = {}
+    for name in store.MODEL_FIELDS + ('source', 'storage_id', 'vendor'):
+        pick = rnd.random()
+        if pick < 0.15:
+            continue
+        if pick < 0.25:
+            alert[name] = None
+        elif pick < 0.3:
+            alert[name] = ''
+        elif pick < 0.4:
+            alert[name] = rnd.randrange(-5, 2 * 10 ** 12)
+        elif pick < 0.45:
+            alert[name] = 'é' * rnd.choice([31, 32, 33, 255, 256, 1100])
+        elif pick < 0.5:
+            alert[name] = rnd.choice(['1.5', 'soon', 3.7, b'x'])
+        else:
+            alert[name] = '%s-%d' % (name, rnd.randrange(100))
+    alert['storage_id'] = STORAGE
+    return alert
+
+
+def test_normalise_matches_the_loop_on_varied_alerts(monkeypatch):
+    monkeypatch.setattr(store, 'now_ms', lambda: 42)
+    rnd = random.Random(7)
+    for _ in range(3000):
+        alert = _random_alert(rnd)
+        assert store.normalise(alert) == store._normalise_loop(alert)
+        assert store.normalise(alert, 5) == store._normalise_loop(alert, 5)
+
+
+def test_prepare_matches_its_plain_statement(monkeypatch):
+    monkeypatch.setattr(store, 'now_ms', lambda: 42)
+    rnd = random.Random(8)
+    attrs = {'storage_id': STORAGE, 'storage_name': 'a', 'vendor': 'v',
+             'model': 'm', 'serial_number': 's'}
+    for _ in range(3000):
+        alert = _random_alert(rnd)
+        assert store.prepare(alert) == reference_prepare(alert)
+        assert store.prepare(alert, attrs) == reference_prepare(alert, attrs)
+
+
+def test_fingerprints_and_clear_keys_never_change():
+    storage = {'storage_id': STORAGE}
+    _, fp, row, _, _ = store.prepare(ALERT, storage)
+    assert (fp, row['clear_key']) == (7341923537930496322,
+                                      1357503121300776511)
+    other = dict(ALERT, match_key=None, location=None, type='')
+    _, fp, row, _, _ = store.prepare(other, storage)
+    assert (fp, row['clear_key']) == (735342460259018373,
+                                      -6560944623639730858)
+    _, fp, row, _, _ = store.prepare({'storage_id': STORAGE,
+                                      'description': 'x'})
+    assert (fp, row['clear_key']) == (5233926473862254793, None)
