@@ -390,6 +390,9 @@ class AlertStore(object):
         inserts, updates, reopens, recoveries = [], [], [], []
         open_ = constants.AlertState.OPEN
         cleared = constants.AlertState.CLEARED
+        # New rows of SQLite go to the driver as tuples in column order;
+        # without changes to report, they are built as such directly.
+        rows_only = sqlite and not result.report and _INSERT_LAYOUT_KNOWN
         for key, group in groups.items():
             row = group.row
             old = existing.get(key)
@@ -397,6 +400,18 @@ class AlertStore(object):
             if recovery:
                 recoveries.append(group)
             if old is None:
+                result.new += 1
+                result.repeated += group.count - 1
+                if rows_only:
+                    # The row as a tuple in column order, straight away.
+                    inserts.append(
+                        (next(ids), group.storage_id, group.fingerprint)
+                        + _INSERT_HEAD(row) + (group.first,)
+                        + _INSERT_MIDDLE(row)
+                        + (group.count, group.first, group.last,
+                           cleared if recovery else open_, group.source,
+                           stamp if recovery else None, stamp, None))
+                    continue
                 values = dict(row)
                 values.update(
                     id=next(ids), storage_id=group.storage_id,
@@ -408,9 +423,7 @@ class AlertStore(object):
                     source=group.source,
                     cleared_at=stamp if recovery else None,
                     created_at=stamp, updated_at=None)
-                inserts.append(values)
-                result.new += 1
-                result.repeated += group.count - 1
+                inserts.append(_INSERT_ROW(values) if sqlite else values)
                 if result.report:
                     change = dict(values, created_at=now,
                                   cleared_at=now if recovery else None)
@@ -458,7 +471,7 @@ class AlertStore(object):
                 # statement (see `sqlite_batch`).
                 table, columns = _insert_names(conn.dialect)
                 sqlite_batch.insert(conn.connection.dbapi_connection, table,
-                                    columns, list(map(_INSERT_ROW, inserts)))
+                                    columns, inserts)
             else:
                 conn.execute(_INSERT, inserts)
         if updates:
@@ -646,6 +659,22 @@ _UPDATE_CLEAR = sa.update(TABLE).where(
 _INSERT = sa.insert(TABLE)
 _INSERT_KEYS = tuple(c.name for c in TABLE.columns)
 _INSERT_ROW = operator.itemgetter(*_INSERT_KEYS)
+# The fields of a prepared row between the leading columns (id,
+# storage_id, fingerprint) and occur_time, and between occur_time and
+# occurrence_count, for `AlertStore._save` to build a new row's tuple.
+_HEAD_FIELDS = ('alert_id', 'alert_name', 'severity', 'category', 'type',
+                'sequence_number')
+_MIDDLE_FIELDS = ('description', 'recovery_advice', 'resource_type',
+                  'location', 'match_key', 'clear_key', 'clear_category')
+_INSERT_HEAD = operator.itemgetter(*_HEAD_FIELDS)
+_INSERT_MIDDLE = operator.itemgetter(*_MIDDLE_FIELDS)
+# The order of the columns that tuple follows; another table layout takes
+# the way through dicts.
+_INSERT_LAYOUT_KNOWN = _INSERT_KEYS == (
+    ('id', 'storage_id', 'fingerprint') + _HEAD_FIELDS + ('occur_time',)
+    + _MIDDLE_FIELDS + ('occurrence_count', 'first_occur_time',
+                        'last_occur_time', 'state', 'source', 'cleared_at',
+                        'created_at', 'updated_at'))
 
 
 @functools.lru_cache(maxsize=None)

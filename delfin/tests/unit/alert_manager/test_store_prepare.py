@@ -83,3 +83,46 @@ def test_fingerprints_and_clear_keys_never_change():
     _, fp, row, _, _ = store.prepare({'storage_id': STORAGE,
                                       'description': 'x'})
     assert (fp, row['clear_key']) == (5233926473862254793, None)
+
+
+def _rows_of(storage_id):
+    from delfin.db import api as db_api
+    rows = db_api.list_rows('alert', filters={'storage_id': storage_id})
+    skip = {'id', 'storage_id', 'fingerprint', 'clear_key', 'created_at',
+            'updated_at', 'cleared_at'}
+    return sorted((sorted((k, v) for k, v in r.items() if k not in skip)
+                   for r in rows), key=repr)
+
+
+def test_new_rows_are_the_same_with_and_without_changes_to_report(
+        database, make_storage):
+    """SQLite builds the rows of a batch with nothing to report as tuples
+    in column order, other batches through dicts: the same rows."""
+    quiet, reported = make_storage(), make_storage()
+    rnd = random.Random(9)
+    alerts = []
+    for n in range(60):
+        alert = dict(ALERT, alert_id='1.3.6.1.4.1.32473.1.%d' % (n % 45),
+                     occur_time=1700000000000 + n, description='n%d' % n)
+        if rnd.random() < 0.2:
+            alert.update(category='Recovery', match_key=None)
+        if rnd.random() < 0.2:
+            alert['clear_category'] = 'Automatic'
+        alerts.append(alert)
+    alert_store = store.AlertStore()
+    counts = []
+    for storage, report in ((quiet, False), (reported, True)):
+        attrs = {'storage_id': storage['id']}
+        result = alert_store.save_prepared(
+            [store.prepare(a, attrs) for a in alerts], report=report)
+        counts.append((result.new, result.repeated))
+        assert bool(result.changes) is report
+    assert counts[0] == counts[1]
+    assert counts[0][0] > 45 and sum(counts[0]) == 60
+    rows = _rows_of(quiet['id'])
+    assert rows == _rows_of(reported['id'])
+    assert len(rows) == counts[0][0]
+
+
+def test_the_tuple_layout_of_new_rows_is_the_table_layout():
+    assert store._INSERT_LAYOUT_KNOWN
