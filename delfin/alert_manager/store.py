@@ -469,9 +469,8 @@ class AlertStore(object):
                 # Straight to the driver: plain tuples in column order,
                 # times already in SQLite's text form, many rows per
                 # statement (see `sqlite_batch`).
-                table, columns = _insert_names(conn.dialect)
-                sqlite_batch.insert(conn.connection.dbapi_connection, table,
-                                    columns, inserts)
+                _sqlite_insert(conn.connection.dbapi_connection,
+                               _insert_names(conn.dialect), inserts)
             else:
                 conn.execute(_INSERT, inserts)
         if updates:
@@ -493,10 +492,15 @@ class AlertStore(object):
             if sqlite:
                 # Straight to the driver: this runs once per batch on the
                 # hot path and SQLAlchemy's row handling would dominate it.
+                # The list of keys is padded with its last one to a size
+                # of a few (`_padded_size`), so that the statement is one
+                # SQLite keeps prepared: preparing one costs about as much
+                # as running it.
+                size = _padded_size(len(chunk))
                 cur = conn.connection.cursor()
                 try:
-                    cur.execute(_SELECT_EXISTING_SQL % ','.join(
-                        '?' * len(chunk)), chunk)
+                    cur.execute(_SELECT_EXISTING_SQL % ','.join('?' * size),
+                                chunk + chunk[-1:] * (size - len(chunk)))
                     rows = cur.fetchall()
                 finally:
                     cur.close()
@@ -681,6 +685,47 @@ _INSERT_LAYOUT_KNOWN = _INSERT_KEYS == (
 def _insert_names(dialect):
     q = dialect.identifier_preparer
     return q.format_table(TABLE), tuple(q.quote(k) for k in _INSERT_KEYS)
+
+
+# Rows of one INSERT on SQLite at most, and the step of the sizes of the
+# others: see `_sqlite_insert`.
+_INSERT_BLOCK = 1024
+_INSERT_STEP = 64
+
+
+def _sqlite_insert(dbapi_conn, names, rows):
+    """Insert ``rows`` (tuples in column order) with `sqlite_batch.insert`,
+    in statements of a few sizes only.
+
+    SQLite prepares a statement from its text, which for a multi-row
+    INSERT takes several times as long as running it; the driver keeps
+    the prepared statements of the texts it saw last.  Batches of new
+    alerts come in any size: rows go in blocks of `_INSERT_BLOCK`, then
+    a multiple of `_INSERT_STEP`, then the rest, so that at most
+    ``_INSERT_BLOCK / _INSERT_STEP + _INSERT_STEP`` texts ever occur.
+    """
+    table, columns = names
+    start, count = 0, len(rows)
+    while start < count:
+        left = count - start
+        if left >= _INSERT_BLOCK:
+            size = _INSERT_BLOCK
+        elif left >= _INSERT_STEP:
+            size = left - left % _INSERT_STEP
+        else:
+            size = left
+        sqlite_batch.insert(dbapi_conn, table, columns,
+                            rows[start:start + size])
+        start += size
+
+
+def _padded_size(count):
+    """The size of an IN list of ``count`` keys padded to one of a few
+    sizes (powers of two from 16 up, at most `_CHUNK`)."""
+    size = 16
+    while size < count:
+        size *= 2
+    return min(size, _CHUNK)
 
 
 def _sqlite_time(value):

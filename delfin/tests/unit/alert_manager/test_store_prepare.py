@@ -126,3 +126,53 @@ def test_new_rows_are_the_same_with_and_without_changes_to_report(
 
 def test_the_tuple_layout_of_new_rows_is_the_table_layout():
     assert store._INSERT_LAYOUT_KNOWN
+
+
+def test_sqlite_inserts_use_statements_of_a_few_sizes(sqlite_database,
+                                                      make_storage,
+                                                      monkeypatch):
+    storage = make_storage()
+    attrs = {'storage_id': storage['id']}
+    sizes = []
+    insert = store.sqlite_batch.insert
+
+    def recording(dbapi_conn, table, columns, rows):
+        sizes.append(len(rows))
+        return insert(dbapi_conn, table, columns, rows)
+    monkeypatch.setattr(store.sqlite_batch, 'insert', recording)
+    alert_store = store.AlertStore()
+    total = 0
+    for count in (1, 63, 64, 65, 130, 1023, 1024, 1100, 2200):
+        alerts = [dict(ALERT, alert_id='%d.%d' % (count, n))
+                  for n in range(count)]
+        result = alert_store.save_prepared(
+            [store.prepare(a, attrs) for a in alerts], report=False)
+        assert result.new == count
+        total += count
+    assert len(_rows_of(storage['id'])) == total
+    assert sum(sizes) == total
+    for size in sizes:
+        assert size < store._INSERT_STEP or (
+            size % store._INSERT_STEP == 0 and size <= store._INSERT_BLOCK)
+    assert sizes[:5] == [1, 63, 64, 64, 1]
+
+
+def test_padded_in_lists_have_a_few_sizes():
+    sizes = {store._padded_size(n) for n in range(1, store._CHUNK + 1)}
+    assert sizes == {16, 32, 64, 128, 256, store._CHUNK}
+    assert all(store._padded_size(n) >= n
+               for n in range(1, store._CHUNK + 1))
+
+
+def test_repeats_are_found_whatever_the_batch_size(
+        sqlite_database, make_storage):
+    storage = make_storage()
+    attrs = {'storage_id': storage['id']}
+    alert_store = store.AlertStore()
+    alerts = [dict(ALERT, alert_id='a.%d' % n) for n in range(300)]
+    alert_store.save_prepared([store.prepare(a, attrs) for a in alerts],
+                              report=False)
+    for count in (1, 17, 300):
+        result = alert_store.save_prepared(
+            [store.prepare(a, attrs) for a in alerts[:count]], report=False)
+        assert (result.new, result.repeated) == (0, count)
