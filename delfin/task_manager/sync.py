@@ -391,10 +391,11 @@ def bulk_insert(conn, table, columns, rows):
     if dialect.name == 'postgresql' and dialect.driver == 'psycopg2':
         # COPY: about twice as fast as multi-row INSERTs, most of it on the
         # server (no statement to parse).
+        text = rows.text if isinstance(rows, CopyRows) else _copy_text(rows)
         cursor = conn.connection.cursor()
         try:
             cursor.copy_expert('COPY %s (%s) FROM STDIN' % (name, cols),
-                               io.StringIO(_copy_text(rows)))
+                               io.StringIO(text))
         finally:
             cursor.close()
         return
@@ -434,6 +435,20 @@ def _copy_value(value):
 def _copy_text(rows):
     return ''.join(['\t'.join(map(_copy_value, row)) + '\n'
                     for row in rows])
+
+
+class CopyRows(object):
+    """Rows for `bulk_insert` on PostgreSQL already in COPY's text format,
+    so that a thread other than the one sending them can format them."""
+
+    __slots__ = ('text', 'count')
+
+    def __init__(self, rows):
+        self.text = _copy_text(rows)
+        self.count = len(rows)
+
+    def __len__(self):
+        return self.count
 
 
 def bulk_update(conn, table, columns, rows):
@@ -635,6 +650,8 @@ class KindSync(object):
         self.inserted = self.updated = self.deleted = 0
         dialect = db_engine.get_engine().dialect
         self._dialect = dialect
+        self._copy_rows = (dialect.name == 'postgresql'
+                           and dialect.driver == 'psycopg2')
         self._lookup_batch = (_PG_LOOKUP_BATCH
                               if dialect.name == 'postgresql'
                               else _LOOKUP_BATCH)
@@ -839,13 +856,15 @@ class KindSync(object):
                 seen.add(key)
             found = self._existing([k for k, _ in rows]) if before else {}
             matched += len(found)
+            inserts, updates = self._diff(rows, found)
+            del rows, found
             if self._writer is None and full:
                 # More chunks are likely: overlap their writes.
                 self._writer = _Writer(self._write)
             if self._writer is not None:
-                self._writer.put(rows, found)
+                self._writer.put(inserts, updates)
             else:
-                self._write(rows, found)
+                self._write(inserts, updates)
             self.checkpoint(self)
 
     def _analyze(self):
@@ -876,7 +895,11 @@ class KindSync(object):
                 values[i] = proc(values[i])
         return tuple(values)
 
-    def _write(self, rows, existing, conn=None):
+    def _diff(self, rows, existing):
+        """What a checked chunk changes: the rows to insert, ready for
+        `bulk_insert`, and {changed column positions: parameters} of the
+        rows to update.  Made here, in the thread that reads the driver,
+        so that the writer's thread only runs the statements."""
         now = db_api.utcnow()
         stamp = self._time_proc(now)
         head = (self.storage_id,)
@@ -900,6 +923,11 @@ class KindSync(object):
             new_values = prepare(values)
             updates.setdefault(changed, []).append(
                 tuple(new_values[i] for i in changed) + (stamp, row_id))
+        if inserts and self._copy_rows:
+            inserts = CopyRows(inserts)
+        return inserts, updates
+
+    def _write(self, inserts, updates, conn=None):
         if not inserts and not updates:
             return
         try:
