@@ -626,14 +626,19 @@ class KindSync(object):
 
     :param checkpoint: called after each chunk with this object; raises
         `JobStopped` to abort (the job is no longer running).
+    :param defer: called with work that may run after `run` returns
+        (refreshing PostgreSQL's statistics of the table); by default the
+        work runs at once.
     """
 
-    def __init__(self, kind, storage_id, chunk_size=None, checkpoint=None):
+    def __init__(self, kind, storage_id, chunk_size=None, checkpoint=None,
+                 defer=None):
         self.kind = kind
         self.storage_id = storage_id
         self.table = schema.INVENTORY[kind.name]
         self.chunk_size = chunk_size or CONF.sync.chunk_size
         self.checkpoint = checkpoint or (lambda _sync: None)
+        self._defer = defer or (lambda work: work())
         self.validate = validator(kind)
         self.names = kind.field_names
         self.identity = kind.identity
@@ -767,8 +772,9 @@ class KindSync(object):
             with db_engine.writer() as conn:
                 db_api.adjust_count(conn, self.kind.name, self.storage_id, 0)
         self._store_digests()
-        if self.inserted + self.deleted >= max(ANALYZE_MIN_ROWS, before // 5):
-            self._analyze()
+        if self.inserted + self.deleted >= max(ANALYZE_MIN_ROWS, before // 5) \
+                and self._dialect.name == 'postgresql':
+            self._defer(self._analyze)
         return self
 
     def _store_digests(self):
@@ -871,8 +877,6 @@ class KindSync(object):
         # PostgreSQL plans a new or much changed table from stale
         # statistics until autovacuum gets to it (up to a minute or more),
         # and meanwhile sorts whole storages to serve one list page.
-        if self._dialect.name != 'postgresql':
-            return
         with db_engine.writer() as conn:
             conn.exec_driver_sql('ANALYZE %s' % self._dialect.
                                  identifier_preparer.format_table(
@@ -1105,6 +1109,7 @@ class JobRunner(object):
         self.progress = {}
         self._last_beat = clock()
         self.storage_id = None
+        self._deferred = []
 
     # -- bookkeeping ----------------------------------------------------
 
@@ -1155,11 +1160,29 @@ class JobRunner(object):
                   written={'inserted': 0, 'updated': 1 if changed else 0,
                            'deleted': 0})
 
+    def _defer(self, work):
+        """Run ``work`` in a thread while the job goes on with the next
+        kinds; the job ends once it has finished (`_finish_deferred`)."""
+        def run():
+            try:
+                work()
+            except Exception:
+                LOG.warning("Sync job %s: %s failed", self.job_id,
+                            getattr(work, '__name__', work), exc_info=True)
+        thread = threading.Thread(target=run, name='sync-deferred',
+                                  daemon=True)
+        thread.start()
+        self._deferred.append(thread)
+
+    def _finish_deferred(self):
+        while self._deferred:
+            self._deferred.pop().join()
+
     def _sync(self, kind, items):
         started = self.clock()
         self._begin(kind)
         result = KindSync(kind, self.storage_id, self.chunk_size,
-                          self._checkpoint).run(items)
+                          self._checkpoint, self._defer).run(items)
         self._end(kind, started, State.SUCCEEDED, items=result.items,
                   written=result.written)
 
@@ -1204,7 +1227,10 @@ class JobRunner(object):
         started = self.clock()
         errors = []
         try:
-            self._run(errors)
+            try:
+                self._run(errors)
+            finally:
+                self._finish_deferred()
         except JobStopped as e:
             LOG.info("Sync job %s of storage %s stopped: %s", self.job_id,
                      self.storage_id, e)

@@ -1,6 +1,8 @@
 """The sync engine on SQLite, PostgreSQL and MariaDB: the diff, the job it
 records, failures of the backend, and a storage deleted during its sync."""
 import contextlib
+import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -586,3 +588,39 @@ def test_rows_left_by_a_failed_sync_go_when_the_chunks_are_unchanged(
         'inserted': 0, 'updated': 0, 'deleted': 2}
     assert sorted(stored('volume', storage)) == [
         'vol-%05d' % n for n in range(8)]
+
+
+def test_statistics_are_refreshed_beside_the_next_kinds(pg_database,
+                                                        make_storage,
+                                                        monkeypatch):
+    # PostgreSQL's ANALYZE of a much changed table runs while the job goes
+    # on with the next kinds, and the job ends after it.
+    storage = make_storage(serial_number='SN-1')
+    next_kind_listed = threading.Event()
+    analyzed = []
+    real = sync.KindSync._analyze
+
+    def analyze(self):
+        analyzed.append(next_kind_listed.wait(5))
+        real(self)
+        time.sleep(0.3)     # longer than the rest of the job
+        analyzed.append(self.kind.name)
+    monkeypatch.setattr(sync.KindSync, '_analyze', analyze)
+    backend = Backend(items={
+        'volume': volumes(sync.ANALYZE_MIN_ROWS),
+        'controller': [{'native_controller_id': 'ctl-a', 'name': 'SP A',
+                        'status': 'normal'}]})
+    backend.hooks['controller'] = lambda index: next_kind_listed.set()
+
+    def analyses():
+        with pg_database.connect() as conn:
+            return conn.exec_driver_sql(
+                "SELECT analyze_count FROM pg_stat_user_tables "
+                "WHERE relname = 'volumes'").scalar()
+    before = analyses()
+    job_id = jobs.create_sync_job(storage['id'])['id']
+    assert sync.run_sync_job(None, job_id, driver_api=backend,
+                             chunk_size=1000) == 'succeeded'
+    assert analyzed == [True, 'volume']
+    assert analyses() == before + 1
+    assert len(stored('controller', storage)) == 1
