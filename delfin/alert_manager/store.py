@@ -197,9 +197,12 @@ def fingerprint(storage_id, row):
     A 64-bit hash: unique across storages (the storage is part of it) and
     small in the unique index every new alert is inserted into.
     """
-    get = row.get
-    return _hash64('\x1f'.join([storage_id] + [get(name) or ''
-                                               for name in IDENTITY_FIELDS]))
+    try:
+        identity = _IDENTITY_OF(row)
+    except KeyError:
+        identity = tuple(map(row.get, IDENTITY_FIELDS))
+    return _hash64('\x1f'.join([storage_id] + [value or ''
+                                               for value in identity]))
 
 
 def clear_key(storage_id, row):
@@ -230,20 +233,9 @@ def prepare(alert, storage=None):
     else:
         storage_id = storage['storage_id']
     row = normalise(alert)
-    # `clear_key` and `fingerprint` of the row, inline: this runs per trap.
-    key = row['match_key']
-    if key:
-        row['clear_key'] = _hash64('%s\x1fmatch_key\x1f%s' % (
-            storage_id, key))
-    else:
-        key = row['alert_id']
-        row['clear_key'] = _hash64('%s\x1falert_id\x1f%s' % (
-            storage_id, key)) if key else None
-    identity = _IDENTITY_OF(row)
-    if None in identity:
-        identity = tuple([value or '' for value in identity])
-    return (storage_id, _hash64('\x1f'.join((storage_id,) + identity)),
-            row, alert.get('source'), storage)
+    row['clear_key'] = clear_key(storage_id, row)
+    return (storage_id, fingerprint(storage_id, row), row,
+            alert.get('source'), storage)
 
 
 def is_recovery(row):

@@ -133,12 +133,8 @@ _BY_ALERT_ID_MAX = 4096
 def _alert_id_facts(alert_id):
     facts = _BY_ALERT_ID.get(alert_id)
     if facts is None:
-        # `classify`, inline.
-        arc = alert_id.rpartition('.')[2]
-        arc = int(arc) if arc.isdigit() else int(_digest(arc, 8), 16)
-        facts = (SEVERITIES[arc % len(SEVERITIES)],
-                 EVENT_TYPES[arc % len(EVENT_TYPES)],
-                 'Fake alert %s' % alert_id, _digest(alert_id, 32))
+        facts = classify(alert_id) + ('Fake alert %s' % alert_id,
+                                      _digest(alert_id, 32))
         if len(_BY_ALERT_ID) >= _BY_ALERT_ID_MAX:
             _BY_ALERT_ID.clear()
         _BY_ALERT_ID[alert_id] = facts
