@@ -227,7 +227,7 @@ def test_a_failed_write_keeps_the_chunks_written_before_it(
             if len(calls) == 4:
                 raise sa.exc.IntegrityError('INSERT', {}, Exception('boom'))
         return real(conn, table, columns, rows)
-    monkeypatch.setattr(sync, 'bulk_insert', failing)
+    monkeypatch.setattr(sync.statements, 'bulk_insert', failing)
     job = run(storage, backend)
     volume = job['progress']['volume']
     assert volume['state'] == 'failed' and 'boom' in volume['error']
@@ -235,7 +235,7 @@ def test_a_failed_write_keeps_the_chunks_written_before_it(
     assert len(stored('volume', storage)) == 3 * CHUNK
     assert db_api.count('volume', {'storage_id': storage['id']}) == 3 * CHUNK
     # The next sync completes the kind.
-    monkeypatch.setattr(sync, 'bulk_insert', real)
+    monkeypatch.setattr(sync.statements, 'bulk_insert', real)
     job = run(storage, backend)
     assert job['progress']['volume']['written'] == {
         'inserted': 24 - 3 * CHUNK, 'updated': 0, 'deleted': 0}
@@ -398,7 +398,7 @@ def test_storage_deleted_between_two_kinds(storage, backend):
 
 
 def test_cancelled_job_stops_writing(storage, backend, monkeypatch):
-    monkeypatch.setattr(sync, 'PROGRESS_INTERVAL', 0)
+    monkeypatch.setattr(sync.job, 'PROGRESS_INTERVAL', 0)
     backend.items['volume'] = volumes(40)
 
     def cancel(index):

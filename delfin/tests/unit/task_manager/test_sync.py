@@ -105,11 +105,11 @@ def test_datetimes_become_naive_utc():
     field = registry.Field('when', type=registry.DATETIME)
     aware = datetime.datetime(2024, 1, 1, 12, tzinfo=datetime.timezone(
         datetime.timedelta(hours=2)))
-    assert sync._to_datetime(aware, field) == datetime.datetime(2024, 1, 1,
-                                                                10)
-    assert sync._to_datetime('2024-01-01T10:00:00Z', field) == \
+    to_datetime = sync.validation._to_datetime
+    assert to_datetime(aware, field) == datetime.datetime(2024, 1, 1, 10)
+    assert to_datetime('2024-01-01T10:00:00Z', field) == \
         datetime.datetime(2024, 1, 1, 10)
-    assert sync._to_datetime(1704103200000, field) == \
+    assert to_datetime(1704103200000, field) == \
         datetime.datetime(2024, 1, 1, 10)
 
 
@@ -192,7 +192,8 @@ def test_kind_signature_follows_the_kind_and_the_digest_version(
     items = _volumes(2)
     assert sync.chunk_digest(first, items) != sync.chunk_digest(
         sync.kind_signature(pool), items)
-    monkeypatch.setattr(sync, 'DIGEST_VERSION', sync.DIGEST_VERSION + 1)
+    monkeypatch.setattr(sync.digests, 'DIGEST_VERSION',
+                        sync.DIGEST_VERSION + 1)
     assert sync.kind_signature(volume) != first
 
 
