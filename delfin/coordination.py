@@ -24,6 +24,8 @@ from oslo_log import log as logging
 from tooz import coordination as tooz_coordination
 from tooz import hashring
 
+from delfin.common import outage
+
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
@@ -98,6 +100,8 @@ class Coordinator(object):
         self._ring = None
         self._last_refresh = None
         self._listeners = []
+        self._outage = outage.Outage('coordination backend',
+                                     'group %s' % group)
 
     # -- lifecycle ------------------------------------------------------
 
@@ -157,9 +161,11 @@ class Coordinator(object):
                 self.refresh()
             except Exception as e:
                 self._on_backend_error(e)
+            else:
+                self._outage.ok()
 
     def _on_backend_error(self, error):
-        LOG.warning("Coordination backend unreachable: %s", error)
+        self._outage.failed(error)
         last = self._last_refresh
         if last is not None and time.monotonic() - last > self.member_timeout:
             # The others have dropped us by now and share our storages.
@@ -219,6 +225,12 @@ class Coordinator(object):
     def add_listener(self, callback):
         """Call ``callback(members)`` whenever the membership changes."""
         self._listeners.append(callback)
+
+    def in_group(self):
+        """True while this node reaches the backend and sees itself in
+        the group."""
+        with self._lock:
+            return self._ring is not None and not self._outage.down
 
     @property
     def members(self):

@@ -50,6 +50,14 @@ class Invalid(DelfinException):
     code = 400
 
 
+class ServiceUnavailable(DelfinException):
+    """A component the service needs (the database, say) is away; the
+    request may be repeated after ``retry_after`` seconds."""
+    msg_fmt = "The {0} is unavailable; try again later."
+    code = 503
+    retry_after = 5
+
+
 class BadRequest(Invalid):
     msg_fmt = ('The server could not comply with the request since\r\n'
                'it is either malformed or otherwise incorrect.\r\n')

@@ -17,8 +17,10 @@ runs on native threads.  The request context travels as the dict of
 ``RequestContext.to_dict()`` and payloads as JSON primitives; only
 exceptions of ``delfin.exception`` are rebuilt on the calling side.
 """
+import logging as std_logging
 import sys
 import threading
+import time
 import urllib.parse
 
 # oslo.messaging, tooz and futurist probe for eventlet when they are imported
@@ -108,6 +110,7 @@ def init(conf=None):
     with _lock:
         if _transport is None:
             url = transport_url(conf)
+            quiet_reconnect_logs()
             _transport = messaging.get_rpc_transport(
                 conf, url=url, allowed_remote_exmods=ALLOWED_EXMODS)
             LOG.info("RPC transport %s", safe_url(url))
@@ -156,11 +159,21 @@ class RequestContextSerializer(messaging.Serializer):
         return delfin_context.RequestContext.from_dict(context)
 
 
-def get_client(target, version_cap=None):
-    """An RPC client for ``target`` on the process's transport."""
+def get_client(target, version_cap=None, at_least_once=False):
+    """An RPC client for ``target`` on the process's transport.
+
+    With ``at_least_once`` a cast the broker cannot route to any queue
+    (no server listens on the topic yet) fails with
+    ``MessageUndeliverable`` instead of vanishing; fanout casts are never
+    checked so.
+    """
+    kwargs = {}
+    if at_least_once:
+        kwargs['transport_options'] = messaging.TransportOptions(
+            at_least_once=True)
     return messaging.get_rpc_client(
         get_transport(), target, version_cap=version_cap,
-        serializer=RequestContextSerializer())
+        serializer=RequestContextSerializer(), **kwargs)
 
 
 def get_server(target, endpoints):
@@ -174,3 +187,148 @@ def get_server(target, endpoints):
         get_transport(), target, endpoints,
         serializer=RequestContextSerializer(),
         access_policy=messaging.DefaultRPCAccessPolicy)
+
+
+# -- sending without hanging the caller ------------------------------------
+
+# Seconds a caller waits for its cast to reach the broker before it goes on
+# (the cast is still sent once the broker is back).
+SEND_WAIT = 1.0
+# Seconds a cast that could not be sent is tried again before it is given
+# up; the work a cast asks for is recorded in the database first, so a task
+# node finds it there even when its news never arrive.
+SEND_GIVE_UP = 300.0
+SEND_QUEUE_SIZE = 10000
+
+
+class Courier(object):
+    """Sends casts from one thread, so that no caller hangs on the broker.
+
+    `send` queues a cast and waits up to ``wait`` seconds for the broker to
+    take it (publisher confirms; with ``at_least_once`` the broker must
+    also route it to a queue, else it comes back as undeliverable).  A
+    cast the broker did not take is tried again with a growing delay until
+    it is taken or ``give_up`` seconds have passed.  The broker's
+    outages are logged once each (lost, back).
+    """
+
+    def __init__(self, wait=SEND_WAIT, give_up=SEND_GIVE_UP,
+                 size=SEND_QUEUE_SIZE):
+        import queue
+        from delfin.common import outage
+        self.wait = wait
+        self.give_up = give_up
+        self._queue = queue.Queue(maxsize=size)
+        self._thread = None
+        self._lock = threading.Lock()
+        self._outage = outage.Outage('broker', 'RPC sender')
+        self.sent = 0
+        self.dropped = 0
+        self.retried = 0
+
+    @property
+    def broker_down(self):
+        return self._outage.down
+
+    def _ensure_thread(self):
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._loop, name='delfin-rpc-sender', daemon=True)
+                self._thread.start()
+
+    def send(self, cast, what=''):
+        """Queue ``cast()`` (a function that casts); True when it was sent
+        within the wait, False when it is still being tried."""
+        import queue
+        done = threading.Event()
+        item = [cast, what, time.monotonic(), done]
+        self._ensure_thread()
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            self.dropped += 1
+            LOG.warning("RPC send queue full; %s not sent", what)
+            return False
+        return done.wait(self.wait)
+
+    def _loop(self):
+        import queue
+        delay = 0.2
+        held = []
+        while True:
+            if held:
+                item = held.pop(0)
+            else:
+                try:
+                    item = self._queue.get(timeout=60)
+                except queue.Empty:
+                    continue
+            cast, what, queued_at, done = item
+            try:
+                cast()
+            except Exception as e:
+                self._outage.failed(e)
+                if time.monotonic() - queued_at > self.give_up:
+                    self.dropped += 1
+                    LOG.error("Gave up sending %s after %d s", what,
+                              self.give_up)
+                    continue
+                self.retried += 1
+                held.append(item)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            delay = 0.2
+            self.sent += 1
+            self._outage.ok()
+            done.set()
+
+
+_courier = None
+
+
+def courier():
+    """The process's `Courier`."""
+    global _courier
+    with _lock:
+        if _courier is None:
+            _courier = Courier()
+        return _courier
+
+
+class _QuietReconnects(std_logging.Filter):
+    """Lets one record of each broker outage through (the first failure,
+    then the first reconnection) instead of one per retry and
+    connection."""
+
+    LOST = ('is unreachable', 'Connection failed', 'Unable to connect')
+    BACK = ('Reconnected to AMQP server',)
+
+    def __init__(self):
+        super().__init__()
+        self._down = False
+        self._back_at = 0.0
+
+    def filter(self, record):
+        text = record.getMessage() if record.args else str(record.msg)
+        if any(s in text for s in self.LOST):
+            if self._down:
+                return False
+            self._down = True
+            return True
+        if any(s in text for s in self.BACK):
+            if self._down:
+                self._down = False
+                self._back_at = time.monotonic()
+                return True
+            # Other connections of the process reconnecting soon after.
+            return time.monotonic() - self._back_at > 30
+        return True
+
+
+def quiet_reconnect_logs():
+    """Install the filter on the RabbitMQ driver's logger (once)."""
+    logger = std_logging.getLogger('oslo_messaging._drivers.impl_rabbit')
+    if not any(isinstance(f, _QuietReconnects) for f in logger.filters):
+        logger.addFilter(_QuietReconnects())

@@ -344,13 +344,21 @@ def periodic_sync(manager):
     return periodic.PeriodicSync(submit, owns=coordination.owns)
 
 
+def job_recovery(manager):
+    """The component that recovers this node's sync jobs (see
+    `delfin.task_manager.recovery`), handing them to ``manager``."""
+    from delfin.task_manager import recovery
+    return recovery.JobRecovery(manager)
+
+
 def api_components():
     return [ApiServer()]
 
 
 def task_components():
     rpc_server = RpcServer()
-    return [Coordination(), rpc_server, periodic_sync(rpc_server.manager)]
+    return [Coordination(), rpc_server, periodic_sync(rpc_server.manager),
+            job_recovery(rpc_server.manager)]
 
 
 def alert_components():

@@ -18,7 +18,10 @@ admitted it (``trap.owners``).  For each trap the processor
    the sender's, as centralized managers do), among the storages of the same
    vendor and model that have an alert source;
 5. stores the alerts in one transaction per batch (`store.AlertStore`)
-   and queues the changes for the exporters.
+   and queues the changes for the exporters.  While the database is away
+   the batch is held and written once it is back; the bounded queues in
+   front of it fill meanwhile, and the listener counts the traps it
+   cannot queue (``queue_full``), so nothing is lost below that bound.
 
 Storing runs in a writer thread of its own, fed by a short bounded queue:
 SQLite and the database drivers release the GIL while they work, so the
@@ -47,6 +50,7 @@ from delfin.alert_manager import metrics
 from delfin.alert_manager.snmp.decoder import Reason
 from delfin.alert_manager import store as alert_store
 from delfin.common import constants
+from delfin.common import outage
 from delfin import context as delfin_context
 from delfin.db import engine as db_engine
 from delfin.db import schema
@@ -368,6 +372,10 @@ class AlertProcessor(object):
         self.ignored = {'not_alert': 0, 'incomplete': 0}
         self.stored = 0
         self.write_errors = 0
+        # Alerts waiting for the database to come back.
+        self.held = 0
+        self._stopping = threading.Event()
+        self._db = outage.Outage('database', 'alert store')
         self._mapper = TrapMapper({})
         self._queue = None
         self._writer = None
@@ -455,12 +463,32 @@ class AlertProcessor(object):
             self.ignored['not_alert'] += 1
             metrics.TRAPS_IGNORED.labels('not_alert').inc()
 
+    def _save(self, alerts, report):
+        """Save, waiting for the database while it is away (unless the
+        processor stops): the batch is held meanwhile, the bounded queues
+        before it fill, and the listener counts what it cannot queue."""
+        delay = 0.2
+        while True:
+            try:
+                result = self.store.save_prepared(
+                    alerts, constants.AlertSourceType.TRAP, report=report)
+            except sa.exc.DBAPIError as e:
+                if not db_engine.unavailable(e) or self._stopping.is_set():
+                    raise
+                self._db.failed(e)
+                self.held = len(alerts)
+                self._stopping.wait(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            self.held = 0
+            self._db.ok()
+            return result
+
     def _write(self, alerts):
         """Store prepared alerts (see `store.prepare`)."""
         report = self.dispatcher is not None and self.dispatcher.active
         try:
-            result = self.store.save_prepared(
-                alerts, constants.AlertSourceType.TRAP, report=report)
+            result = self._save(alerts, report)
         except Exception:
             self.write_errors += 1
             LOG.exception("Storing %d alerts failed; they are lost",
@@ -518,11 +546,16 @@ class AlertProcessor(object):
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
     def stop(self, timeout=None):
-        """Store what is queued, then stop the writer thread."""
+        """Store what is queued, then stop the writer thread.  Alerts
+        still waiting for the database when ``timeout`` has passed are
+        given up (counted as write errors)."""
         if self._writer is None:
+            self._stopping.set()
             return
-        self.flush(timeout)
+        if not self.flush(timeout):
+            self._stopping.set()
         self._queue.put(None)
         self._writer.join(timeout)
         self._writer = None
+        self._stopping.set()
         db_engine.stop_log_checkpoints(timeout)

@@ -8,10 +8,10 @@ coordination_opts = [
                     'default needs no server and suits a single node.'),
     cfg.IntOpt('heartbeat_interval', default=1, min=1,
                help='Seconds between two heartbeats to the backend.'),
-    cfg.IntOpt('member_timeout', default=30, min=2,
+    cfg.IntOpt('member_timeout', default=10, min=2,
                help='Seconds without a heartbeat after which a task node '
-                    'is considered gone and its storages move to the other '
-                    'nodes.'),
+                    'is considered gone, its storages move to the other '
+                    'nodes and its running sync jobs are taken over.'),
 ]
 
 

@@ -35,6 +35,17 @@ sync_opts = [
                     'to a worker again (its request may have been lost, in '
                     'a restart say; a job only ever runs once); 0 never '
                     'does. Checked with the periodic sync.'),
+    cfg.IntOpt('recovery_interval', default=2, min=1,
+               help='Seconds between two checks of a task node for sync '
+                    'jobs to recover: it writes the heartbeat of the jobs '
+                    'it runs, takes over the running jobs of nodes that '
+                    'left the task group, and runs the jobs queued for '
+                    'more than pickup_delay of the storages it owns.'),
+    cfg.IntOpt('pickup_delay', default=5, min=0,
+               help='Seconds a sync job may stay queued before the task '
+                    'node owning its storage runs it without waiting for '
+                    'its message (lost, or never sent while the broker was '
+                    'away).'),
     cfg.IntOpt('job_history', default=50, min=1,
                help='Finished sync jobs kept per storage; older ones are '
                     'deleted when a new job is created.'),

@@ -291,6 +291,16 @@ def stop_log_checkpoints(timeout=None):
     checkpointer.stop(timeout)
 
 
+def unavailable(error):
+    """True when ``error`` (a SQLAlchemy DBAPIError) says the database
+    could not be reached or dropped the connection, rather than refused a
+    statement: what is worth trying again once it is back."""
+    if getattr(error, 'connection_invalidated', False):
+        return True
+    return isinstance(error, (sa.exc.OperationalError,
+                              sa.exc.InterfaceError))
+
+
 @contextlib.contextmanager
 def reader():
     """A read-only transaction."""

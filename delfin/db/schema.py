@@ -264,6 +264,14 @@ sync_jobs = sa.Table(
     sa.Column('started_at', DateTime),
     sa.Column('finished_at', DateTime),
     *_timestamps(),
+    # Written every few seconds by the node running the job, whatever the
+    # job is doing; a stale one on a job of a node that left the task
+    # group is what lets another node take the job over.
+    sa.Column('heartbeat_at', DateTime),
+    # How many times the job was started; the run that started it last is
+    # the only one whose writes to the job count.
+    sa.Column('attempts', sa.Integer, nullable=False, default=0,
+              server_default='0'),
     sa.UniqueConstraint('active_storage_id',
                         name='uq_sync_jobs_active_storage_id'),
     sa.Index('ix_sync_jobs_storage_id', 'storage_id', 'created_at', 'id'),

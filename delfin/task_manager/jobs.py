@@ -14,11 +14,21 @@ or the message was lost) no longer blocks: the next request marks it failed
 and takes its place, and its worker, if still alive, stops at its next
 checkpoint.
 
+A running job names the node running it (``host``) and carries that
+node's ``heartbeat_at``, written every few seconds whatever the job is
+doing, and ``attempts``, how many times it was started.  Only the run that
+started it last may write to it: an older run (of a node that was taken for
+dead and whose job was taken over) finds its writes refused and stops.  The
+end of a job that the database could not take (it was away) is kept by the
+process and written once the database is back (`flush_ends`), so a job
+never stays running because of an outage.
+
 Freshness (``sync_freshness``) records per storage and resource kind the
 last successful sync, its duration and item count, and the last error; it is
 served by the API and exported as Prometheus metrics (`register_metrics`).
 """
 import datetime
+import threading
 
 import sqlalchemy as sa
 from oslo_config import cfg
@@ -115,7 +125,8 @@ def create_sync_job(storage_id, trigger=TRIGGER_MANUAL):
            'state': State.QUEUED, 'trigger': trigger,
            'active_storage_id': storage_id, 'host': None, 'progress': {},
            'error': None, 'started_at': None, 'finished_at': None,
-           'created_at': now, 'updated_at': now}
+           'created_at': now, 'updated_at': now, 'heartbeat_at': None,
+           'attempts': 0}
     try:
         with db_engine.writer() as conn:
             _expire_lost(conn, now, storage_id)
@@ -210,30 +221,81 @@ def storage_sync_status(storage_id):
 
 # -- used by the worker running a job -------------------------------------
 
+# Job id -> attempt number of the runs this process started and whose end
+# is not written yet; those are the jobs its heartbeat keeps alive.
+_runs = {}
+# Job id -> (attempt, values) of ends the database could not take yet.
+_ends = {}
+_runs_lock = threading.Lock()
+_flusher = None
+FLUSH_INTERVAL = 1.0
+
+
+def _mine(job_id):
+    """The WHERE clause of a write by this process's run of the job."""
+    where = [_jobs.c.id == job_id, _jobs.c.state == State.RUNNING]
+    with _runs_lock:
+        attempt = _runs.get(job_id)
+    if attempt is not None:
+        where.append(_jobs.c.attempts == attempt)
+    return where
+
+
+def running_here():
+    """Ids of the jobs this process runs (or holds the end of)."""
+    with _runs_lock:
+        return list(_runs)
+
+
 def start_job(job_id, host=None):
     """Move a queued job to running; returns the job, or None when it is
-    not queued any more (cancelled, given up, deleted with its storage)."""
+    not queued any more (cancelled, given up, deleted with its storage, or
+    started by someone else)."""
     now = db_api.utcnow()
     with db_engine.writer() as conn:
         count = conn.execute(sa.update(_jobs).where(
             _jobs.c.id == job_id, _jobs.c.state == State.QUEUED).values(
             state=State.RUNNING, started_at=now, updated_at=now,
-            host=host)).rowcount
+            heartbeat_at=now, host=host,
+            attempts=_jobs.c.attempts + 1)).rowcount
         if not count:
             return None
-        return get_job(job_id, conn=conn)
+        job = get_job(job_id, conn=conn)
+    with _runs_lock:
+        _runs[job_id] = job['attempts']
+    return job
 
 
 def update_job(job_id, progress):
     """Record progress of a running job (also its heartbeat).
 
-    Returns False when the job is no longer running: it was cancelled or
-    given up, or its storage was deleted; the worker must stop writing.
+    Returns False when the job is no longer running here: it was cancelled
+    or given up, its storage was deleted, or another node took it over;
+    the worker must stop writing.
     """
+    now = db_api.utcnow()
     with db_engine.writer() as conn:
-        return bool(conn.execute(sa.update(_jobs).where(
-            _jobs.c.id == job_id, _jobs.c.state == State.RUNNING).values(
-            progress=progress, updated_at=db_api.utcnow())).rowcount)
+        running = bool(conn.execute(sa.update(_jobs).where(
+            *_mine(job_id)).values(
+            progress=progress, updated_at=now, heartbeat_at=now)).rowcount)
+    if not running:
+        with _runs_lock:
+            if job_id not in _ends:
+                _runs.pop(job_id, None)
+    return running
+
+
+def heartbeat(host, job_ids=None):
+    """Mark the jobs ``host`` (this process) runs as alive; returns how
+    many rows."""
+    job_ids = running_here() if job_ids is None else list(job_ids)
+    if not job_ids:
+        return 0
+    with db_engine.writer() as conn:
+        return conn.execute(sa.update(_jobs).where(
+            _jobs.c.id.in_(job_ids), _jobs.c.host == host,
+            _jobs.c.state == State.RUNNING).values(
+            heartbeat_at=db_api.utcnow())).rowcount
 
 
 def is_running(job_id):
@@ -244,8 +306,22 @@ def is_running(job_id):
     return state == State.RUNNING
 
 
+def _write_end(job_id, attempt, values):
+    where = [_jobs.c.id == job_id, _jobs.c.state == State.RUNNING]
+    if attempt is not None:
+        where.append(_jobs.c.attempts == attempt)
+    with db_engine.writer() as conn:
+        return bool(conn.execute(sa.update(_jobs).where(*where).values(
+            **values)).rowcount)
+
+
 def finish_job(job_id, state, progress=None, error=None):
-    """End a running job in ``state``; False when it was not running."""
+    """End a running job in ``state``; False when it was not running (or
+    not any more by this run).
+
+    When the database is away the end is kept and written once it is back
+    (`flush_ends`); the job counts as ended (True) meanwhile.
+    """
     if state not in (State.SUCCEEDED, State.FAILED, State.CANCELLED):
         raise ValueError('not a final state: %r' % state)
     now = db_api.utcnow()
@@ -253,10 +329,142 @@ def finish_job(job_id, state, progress=None, error=None):
                   updated_at=now, error=error)
     if progress is not None:
         values['progress'] = progress
+    with _runs_lock:
+        attempt = _runs.get(job_id)
+    try:
+        done = _write_end(job_id, attempt, values)
+    except sa.exc.DBAPIError as e:
+        if not db_engine.unavailable(e):
+            raise
+        with _runs_lock:
+            _ends[job_id] = (attempt, values)
+        LOG.warning("Sync job %s ended %s; the database is away, its end "
+                    "is written once it is back", job_id, state)
+        _start_flusher()
+        return True
+    with _runs_lock:
+        _runs.pop(job_id, None)
+    return done
+
+
+def pending_ends():
+    """Ids of jobs whose end waits for the database."""
+    with _runs_lock:
+        return list(_ends)
+
+
+def flush_ends():
+    """Write the ends kept while the database was away; returns how many
+    are still waiting (0 once all are written)."""
+    with _runs_lock:
+        waiting = list(_ends.items())
+    for job_id, (attempt, values) in waiting:
+        try:
+            done = _write_end(job_id, attempt, values)
+        except sa.exc.DBAPIError as e:
+            if not db_engine.unavailable(e):
+                LOG.exception("Could not write the end of sync job %s",
+                              job_id)
+                _forget_end(job_id)
+            continue
+        _forget_end(job_id)
+        LOG.info("Sync job %s: end written (%s)%s", job_id,
+                 values['state'],
+                 '' if done else '; it had been ended meanwhile')
+    with _runs_lock:
+        return len(_ends)
+
+
+def _forget_end(job_id):
+    with _runs_lock:
+        _ends.pop(job_id, None)
+        _runs.pop(job_id, None)
+
+
+def _start_flusher():
+    global _flusher
+    with _runs_lock:
+        if _flusher is not None and _flusher.is_alive():
+            return
+        _flusher = threading.Thread(target=_flush_loop,
+                                    name='delfin-job-ends', daemon=True)
+        _flusher.start()
+
+
+def _flush_loop():
+    global _flusher
+    import time
+    while True:
+        time.sleep(FLUSH_INTERVAL)
+        with _runs_lock:
+            if not _ends:
+                _flusher = None
+                return
+        flush_ends()
+
+
+# -- recovery: jobs whose node died --------------------------------------
+
+MAX_ATTEMPTS = 3
+
+
+def orphans(live_hosts, stale_before):
+    """Running jobs of nodes not in ``live_hosts`` whose heartbeat is
+    older than the naive UTC datetime ``stale_before``."""
+    with db_engine.reader() as conn:
+        rows = conn.execute(sa.select(_jobs).where(
+            _jobs.c.state == State.RUNNING,
+            _jobs.c.host.notin_(list(live_hosts)) if live_hosts
+            else sa.true(),
+            sa.func.coalesce(_jobs.c.heartbeat_at, _jobs.c.updated_at)
+            < stale_before).order_by(_jobs.c.created_at, _jobs.c.id)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def left_behind(host):
+    """Running jobs of ``host`` that this process does not run: a previous
+    life of this node started them and died."""
+    mine = set(running_here())
+    with db_engine.reader() as conn:
+        rows = conn.execute(sa.select(_jobs).where(
+            _jobs.c.state == State.RUNNING,
+            _jobs.c.host == host).order_by(
+            _jobs.c.created_at, _jobs.c.id)).all()
+    return [dict(r._mapping) for r in rows if r.id not in mine]
+
+
+def requeue_job(job, reason):
+    """Put a running job whose node died back in the queue, so that it
+    runs again from the start; after `MAX_ATTEMPTS` starts it fails
+    instead (a job that kills its node must not loop).
+
+    Only the run ``job`` shows (same host and attempt) is replaced: when
+    two nodes try, one wins.  Returns the new state, or None when the job
+    had changed meanwhile.
+    """
+    now = db_api.utcnow()
+    where = [_jobs.c.id == job['id'], _jobs.c.state == State.RUNNING,
+             _jobs.c.attempts == job['attempts']]
+    where.append(_jobs.c.host == job['host'] if job['host'] is not None
+                 else _jobs.c.host.is_(None))
+    if job['attempts'] >= MAX_ATTEMPTS:
+        values = dict(state=State.FAILED, active_storage_id=None,
+                      finished_at=now, updated_at=now,
+                      error='%s; started %d times, given up.'
+                            % (reason, job['attempts']))
+    else:
+        values = dict(state=State.QUEUED, host=None, started_at=None,
+                      heartbeat_at=None, updated_at=now)
     with db_engine.writer() as conn:
-        return bool(conn.execute(sa.update(_jobs).where(
-            _jobs.c.id == job_id, _jobs.c.state == State.RUNNING).values(
-            **values)).rowcount)
+        count = conn.execute(sa.update(_jobs).where(*where).values(
+            **values)).rowcount
+    if not count:
+        return None
+    LOG.warning("Sync job %s of storage %s (%s): %s", job['id'],
+                job['storage_id'],
+                'queued again' if values['state'] == State.QUEUED
+                else 'failed', reason)
+    return values['state']
 
 
 def record_freshness(storage_id, kind, job_id, duration, item_count=None,

@@ -31,9 +31,40 @@ def _remove_storage(context, storage_id):
     driver_api.API().remove_storage(context, storage_id)
 
 
-def _sync_alerts(context, storage_id, query_para):
+# Seconds an alert poll that found the database away is tried again.
+ALERT_POLL_RETRY_FOR = 300
+
+
+def _sync_alerts(context, storage_id, query_para, stopping=None):
+    """Poll the storage's alerts; while the database is away, poll again
+    (what a poll records is only known by polling) until it is back."""
+    import time
+
+    import sqlalchemy as sa
+
     from delfin.alert_manager import poller
-    poller.sync_alerts(context, storage_id, query_para)
+    from delfin.common import outage
+    from delfin.db import engine as db_engine
+    db = outage.Outage('database', 'alert poll of storage %s' % storage_id)
+    deadline = time.monotonic() + ALERT_POLL_RETRY_FOR
+    delay = 0.5
+    while True:
+        try:
+            poller.sync_alerts(context, storage_id, query_para)
+        except sa.exc.DBAPIError as e:
+            if not db_engine.unavailable(e) or \
+                    time.monotonic() > deadline or \
+                    (stopping is not None and stopping.is_set()):
+                raise
+            db.failed(e)
+            if stopping is not None:
+                stopping.wait(delay)
+            else:
+                time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+            continue
+        db.ok()
+        return
 
 
 class TaskManager(object):
@@ -46,11 +77,13 @@ class TaskManager(object):
         self._pool = None
         self._pending = set()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
     # -- lifecycle ------------------------------------------------------
 
     def start(self):
         with self._lock:
+            self._stopping.clear()
             if self._pool is None:
                 self._pool = concurrent.futures.ThreadPoolExecutor(
                     max_workers=self.workers,
@@ -62,6 +95,7 @@ class TaskManager(object):
         holds, queued or running, are cancelled, so that they neither stay
         active in the database after the process is gone nor hold up the
         stop: a running sync ends at its next checkpoint."""
+        self._stopping.set()
         with self._lock:
             pool, self._pool = self._pool, None
             pending = list(self._pending)
@@ -95,18 +129,26 @@ class TaskManager(object):
                 LOG.exception("Could not cancel the sync job of storage %s",
                               storage_id)
 
+    def has_job(self, job_id):
+        """True when the sync job ``job_id`` waits or runs in this node."""
+        with self._lock:
+            return any(getattr(f, 'sync_job', (None, None))[1] == job_id
+                       for f in self._pending)
+
     def idle(self):
         """True when no task is queued or running."""
         with self._lock:
             return not self._pending
 
-    def _submit(self, what, fn, context, *args):
+    def _submit(self, what, fn, context, *args, sync_job=None):
         with self._lock:
             if self._pool is None:
                 LOG.warning("Task manager is stopped; %s%r not run", what,
                             args)
                 return None
             future = self._pool.submit(self._run, what, fn, context, *args)
+            if sync_job is not None:
+                future.sync_job = sync_job
             self._pending.add(future)
         future.add_done_callback(self._forget)
         return future
@@ -128,14 +170,12 @@ class TaskManager(object):
     # -- RPC methods (API 1.0) -----------------------------------------
 
     def sync_storage(self, context, storage_id, job_id):
-        future = self._submit('sync_storage', _run_sync_job, context,
-                              storage_id, job_id)
-        if future is not None:
-            future.sync_job = (storage_id, job_id)
+        self._submit('sync_storage', _run_sync_job, context, storage_id,
+                     job_id, sync_job=(storage_id, job_id))
 
     def remove_storage(self, context, storage_id):
         self._submit('remove_storage', _remove_storage, context, storage_id)
 
     def sync_storage_alerts(self, context, storage_id, query_para=None):
         self._submit('sync_storage_alerts', _sync_alerts, context,
-                     storage_id, query_para)
+                     storage_id, query_para, self._stopping)

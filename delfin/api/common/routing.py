@@ -66,7 +66,21 @@ class Router(object):
             return _failure(req, exc)
 
 
+def _database_away(exc):
+    import sqlalchemy as sa
+    from delfin.db import engine
+    return isinstance(exc, sa.exc.DBAPIError) and engine.unavailable(exc)
+
+
 def _failure(req, exc):
+    if _database_away(exc):
+        LOG.warning("%s %s refused: the database is unavailable (%s)",
+                    req.method, req.path, type(exc.orig).__name__)
+        exc = exception.ServiceUnavailable('database')
+    if isinstance(exc, exception.ServiceUnavailable):
+        resp = wsgi.fault(exc)
+        resp.headers['Retry-After'] = str(exc.retry_after)
+        return resp
     if isinstance(exc, exception.DelfinException):
         if exc.code >= 500:
             LOG.error("%s %s failed: %s", req.method, req.path,

@@ -12,6 +12,7 @@ from delfin.api.common import wsgi
 from delfin.api.v1 import access_info
 from delfin.api.v1 import alerts
 from delfin.api.v1 import extensions
+from delfin.api.v1 import health
 from delfin.api.v1 import jobs
 from delfin.api.v1 import metrics
 from delfin.api.v1 import resources
@@ -29,3 +30,4 @@ ROUTES += extensions.ROUTES
 ROUTES += snmp_config.ROUTES
 ROUTES += alerts.ROUTES
 ROUTES += metrics.ROUTES
+ROUTES += health.ROUTES

@@ -125,12 +125,20 @@ def storage_view(row):
 def start_sync(context, storage_id, trigger):
     """Create a sync job of the storage and hand it to a task node.
 
+    The job row is the record of the request; the message to the task
+    nodes only hastens it.  When the broker does not take the message
+    within a second (it is away), the job is accepted all the same: the
+    message is sent once the broker is back, and the task node owning the
+    storage runs a job left queued without waiting for it.
+
     :raises StorageIsSyncing: a job of the storage is already active.
     :returns: the job dict.
     """
     job = _jobs().create_sync_job(storage_id, trigger=trigger)
     try:
-        task_api().sync_storage(context, storage_id, job['id'])
+        if not task_api().sync_storage(context, storage_id, job['id']):
+            LOG.info("Sync job %s of storage %s accepted; the broker has "
+                     "not taken its message yet", job['id'], storage_id)
     except Exception:
         LOG.exception("Could not hand sync job %s of storage %s to a task "
                       "node", job['id'], storage_id)

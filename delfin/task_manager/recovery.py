@@ -1,0 +1,177 @@
+"""Job recovery: no accepted sync job is lost, none runs twice at once.
+
+The database is the record of the jobs accepted; the broker only carries
+the news of them.  This component of every task node reads that record:
+
+* at start, the jobs a previous life of this node was running (same
+  ``host``, not run by this process) are queued again (`jobs.requeue_job`),
+  so a node killed in the middle of a sync frees its storages as soon as
+  it is back;
+* every ``[sync] recovery_interval`` seconds it writes the heartbeat of the
+  jobs this node runs, takes over the running jobs of nodes that left the
+  task group (their membership lapsed and their heartbeat is older than
+  ``[coordination] member_timeout``) for the storages it now owns, and
+  runs the jobs queued for more than ``[sync] pickup_delay`` seconds of
+  the storages it owns, whose message was lost or never sent (the broker
+  was away, or unroutable before the task nodes declared their queues);
+* a change of the group's members runs that check at once.
+
+A job only runs once however often it is handed over: starting it is a
+conditional update from ``queued`` (`jobs.start_job`), and only the last
+run started may write to it.
+"""
+import datetime
+import threading
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from delfin import context
+from delfin import coordination
+from delfin.common import outage
+from delfin.db import api as db_api
+from delfin.task_manager import jobs
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+
+class JobRecovery(object):
+    """See the module documentation.
+
+    :param manager: the node's `TaskManager` (jobs are handed to it).
+    :param coordinator: ``() -> Coordinator or None`` (default: the
+        process's current one); None means this node is alone.
+    """
+
+    name = 'job-recovery'
+
+    def __init__(self, manager, coordinator=None, host=None, interval=None,
+                 pickup_delay=None, member_timeout=None):
+        self.manager = manager
+        self._coordinator = coordinator or coordination.get_current
+        self.host = host or CONF.host
+        self.interval = (CONF.sync.recovery_interval if interval is None
+                         else interval)
+        self.pickup_delay = (CONF.sync.pickup_delay if pickup_delay is None
+                             else pickup_delay)
+        self.member_timeout = (CONF.coordination.member_timeout
+                               if member_timeout is None else member_timeout)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = None
+        self._recovered = False
+        self._db = outage.Outage('database', 'job recovery')
+
+    # -- the checks -------------------------------------------------------
+
+    def _owns(self, storage_id):
+        coordinator = self._coordinator()
+        return True if coordinator is None else coordinator.owns(storage_id)
+
+    def _submit(self, job):
+        self.manager.sync_storage(context.get_admin_context(),
+                                  job['storage_id'], job['id'])
+
+    def recover_own(self):
+        """Queue again, and hand over, the jobs a previous life of this
+        node left running.  Returns their ids."""
+        requeued = []
+        for job in jobs.left_behind(self.host):
+            state = jobs.requeue_job(
+                job, 'node %s stopped while running it' % self.host)
+            if state == jobs.State.QUEUED:
+                requeued.append(job['id'])
+        if requeued:
+            LOG.warning("Queued again %d sync job(s) this node (%s) was "
+                        "running when it stopped", len(requeued), self.host)
+        return requeued
+
+    def take_over(self):
+        """Queue again the running jobs of nodes gone from the group for
+        the storages this node owns now.  Returns their ids."""
+        coordinator = self._coordinator()
+        if coordinator is None:
+            return []
+        members = coordinator.members
+        if not members:
+            return []    # out of the group ourselves: own nothing
+        stale = db_api.utcnow() - datetime.timedelta(
+            seconds=self.member_timeout)
+        taken = []
+        for job in jobs.orphans(members, stale):
+            if not self._owns(job['storage_id']):
+                continue
+            state = jobs.requeue_job(
+                job, 'node %s left the task group while running it; taken '
+                     'over by %s' % (job['host'], self.host))
+            if state == jobs.State.QUEUED:
+                taken.append(job['id'])
+        return taken
+
+    def pick_up(self):
+        """Hand to this node the jobs queued for more than
+        ``pickup_delay`` seconds of the storages it owns.  Returns them."""
+        before = db_api.utcnow() - datetime.timedelta(
+            seconds=self.pickup_delay)
+        picked = []
+        for job in jobs.queued_jobs(before):
+            if self.manager.has_job(job['id']) or \
+                    not self._owns(job['storage_id']):
+                continue
+            self._submit(job)
+            picked.append(job)
+        if picked:
+            LOG.info("Picked up %d queued sync job(s) of storages this "
+                     "node owns", len(picked))
+        return picked
+
+    def check(self):
+        """One round: heartbeat, take over, pick up."""
+        jobs.heartbeat(self.host)
+        self.take_over()
+        self.pick_up()
+
+    # -- the component ----------------------------------------------------
+
+    def start(self):
+        try:
+            self.recover_own()
+            self._recovered = True
+        except Exception as e:
+            self._db.failed(e)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop,
+                                        name='delfin-job-recovery',
+                                        daemon=True)
+        self._thread.start()
+        coordinator = self._coordinator()
+        if coordinator is not None:
+            coordinator.add_listener(lambda _members: self.wake())
+
+    def wake(self):
+        """Run a check now (membership changed, a component is back)."""
+        self._wake.set()
+
+    def stop(self, timeout=None):
+        self._stop.set()
+        self._wake.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout)
+
+    def alive(self):
+        return self._thread is None or self._thread.is_alive()
+
+    def _loop(self):
+        while not self._stop.is_set():
+            try:
+                if not self._recovered:
+                    self.recover_own()
+                    self._recovered = True
+                self.check()
+                self._db.ok()
+            except Exception as e:
+                self._db.failed(e)
+            self._wake.wait(self.interval)
+            self._wake.clear()
