@@ -136,7 +136,7 @@ def test_unknown_driver_is_404(api):
 
 @pytest.mark.parametrize('body,fragment', [
     ({'vendor': 'fake_storage', 'model': 'fake_driver'},
-     'is not valid under any of the given schemas'),
+     'At least one of rest, ssh, cli, smis is required'),
     ({'model': 'fake_driver', 'rest': _body('h')['rest']},
      "'vendor' is a required property"),
     (dict(_body('h'), name='x'), 'Additional properties are not allowed'),
