@@ -33,6 +33,8 @@ JSON_CONTENT_TYPE = 'application/json'
 # API goes past a few levels, and validating a deep one costs recursion.
 MAX_BODY_DEPTH = 32
 REQUEST_ID_HEADER = 'x-compute-request-id'
+# Every header naming the request: OpenStack's and Delfin's.
+REQUEST_ID_HEADERS = ('x-openstack-request-id', REQUEST_ID_HEADER)
 # Delfin's datetime format (naive UTC); rendered with isoformat, which
 # gives the same text with a zero-padded year.
 DATETIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
