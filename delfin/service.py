@@ -368,7 +368,10 @@ def alert_components():
 
 def all_components():
     """Everything in one process: the task side first, so that work cast
-    by the first API request is taken; then the API; the alert service
-    last, as its trap decoders (worker processes) take longest to start.
-    They stop in the reverse order."""
-    return task_components() + api_components() + alert_components()
+    by the first API request is taken; then the alert service, so that
+    the trap port is bound before the API first answers (a script that
+    configures a storage and sends a trap as soon as the service is up
+    loses nothing); the API last.  They stop in the reverse order: the API
+    first, then the alert service (which stores what it still holds), then
+    the task side."""
+    return task_components() + alert_components() + api_components()

@@ -14,7 +14,10 @@ that list and reconciles:
   keys recoveries use, so an alert first received as a trap is recognised
   in the storage's list even when the driver words it differently there.
   With a time window (``begin_time``/``end_time``) only stored alerts that
-  began within it are considered.
+  began within it are considered.  Only an alert the list could have held
+  is cleared: never one without a key to match, one stored or repeated
+  after the storage was asked (a trap arriving during the poll), or
+  anything when the driver lists nothing (``None``).
 
 Changes go to the alert exporters of the process.
 """
@@ -74,8 +77,24 @@ def sync_alerts(context, storage_id, query_para=None, driver=None,
     return summary
 
 
+def _listable(row, reported, listed_from):
+    """Whether the poll may clear the open alert ``row``: the storage's
+    list could have held it (it has a key to match, and was stored before
+    the list was read) and does not."""
+    key = _key(row)
+    if not key or key in reported:
+        return False
+    if row['category'] == constants.Category.RECOVERY:
+        return False
+    stored = row.get('updated_at') or row.get('created_at')
+    return stored is not None and stored < listed_from
+
+
 def _reconcile(context, storage, query_para, driver, store):
     storage_id = storage['id']
+    # What is stored from now on (a trap arriving while the storage is
+    # asked) cannot be in the list the storage gives.
+    listed_from = db_api.utcnow()
     listed = driver.list_alerts(context, storage_id, query_para)
     alerts = []
     for alert in listed or []:
@@ -93,12 +112,13 @@ def _reconcile(context, storage, query_para, driver, store):
     changes = list(result.changes)
     begin, end = _window(query_para)
     reported = {_key(a) for a in alerts if _key(a)}
-    stale = [r['id'] for r in alert_store.query(
-        filters={'storage_id': storage_id,
-                 'state': constants.AlertState.OPEN},
-        begin_time=begin, end_time=end)
-        if r['category'] != constants.Category.RECOVERY
-        and _key(r) not in reported]
+    stale = []
+    if listed is not None:
+        stale = [r['id'] for r in alert_store.query(
+            filters={'storage_id': storage_id,
+                     'state': constants.AlertState.OPEN},
+            begin_time=begin, end_time=end)
+            if _listable(r, reported, listed_from)]
     cleared = store.clear_ids(storage_id, stale, storage=storage)
     changes.extend(cleared)
     if dispatcher.active:

@@ -36,6 +36,7 @@ def init_application(environ=None):
     """Load the configuration, prepare the database, build the app."""
     environ = os.environ if environ is None else environ
     cmd.prepare(config_args(environ), prog='delfin-api-wsgi')
+    cmd.log_configuration()
     cmd.upgrade_database()
     return api_app.make_app()
 

@@ -58,6 +58,20 @@ def prepare(argv=None, prog=None, cli_opts=()):
     CONF.set_override('state_path', os.path.abspath(CONF.state_path))
 
 
+def log_configuration():
+    """Say which configuration the process runs on."""
+    files = list(CONF.config_file or [])
+    dirs = list(CONF.config_dir or []) if isinstance(
+        CONF.config_dir, (list, tuple)) else (
+        [CONF.config_dir] if CONF.config_dir else [])
+    if files or dirs:
+        LOG.info("Configuration read from %s", ', '.join(files + dirs))
+    else:
+        LOG.warning("No configuration file found (looked for delfin.conf "
+                    "in ~/.delfin, ~/, /etc/delfin and /etc): running on "
+                    "defaults")
+
+
 def upgrade_database(force=False):
     """Bring the schema to the newest revision (when ``[database]
     auto_upgrade`` is set, or ``force``)."""
@@ -83,6 +97,7 @@ def serve(name, components_factory):
     """Run a service process until SIGTERM/SIGINT; return its exit code."""
     from delfin import service
     LOG.info("%s %s starting (pid %d)", name, _version(), os.getpid())
+    log_configuration()
     try:
         upgrade_database()
         components = [service.LogCheckpoints()] + list(components_factory())

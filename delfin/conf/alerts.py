@@ -4,8 +4,10 @@ and the alert exporters ([alert_exporter], [webhook_exporter],
 from oslo_config import cfg
 
 default_opts = [
-    cfg.HostAddressOpt('trap_receiver_address', default='0.0.0.0',
-                       help='Address the SNMP trap listener binds.'),
+    cfg.HostAddressOpt('trap_receiver_address', default='127.0.0.1',
+                       help='Address the SNMP trap listener binds: this '
+                            'machine only by default; 0.0.0.0 (or ::) '
+                            'receives traps from other machines.'),
     cfg.PortOpt('trap_receiver_port', default=162,
                 help='UDP port of the SNMP trap listener. Ports below 1024 '
                      'need root or CAP_NET_BIND_SERVICE.'),

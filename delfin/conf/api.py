@@ -2,8 +2,10 @@
 from oslo_config import cfg
 
 api_opts = [
-    cfg.HostAddressOpt('delfin_listen', default='::',
-                       help='Address the REST API listens on.'),
+    cfg.HostAddressOpt('delfin_listen', default='127.0.0.1',
+                       help='Address the REST API listens on: this machine '
+                            'only by default; :: serves every IPv4 and IPv6 '
+                            'address.'),
     cfg.PortOpt('delfin_listen_port', default=8190,
                 help='Port the REST API listens on.'),
     cfg.IntOpt('delfin_workers', default=8, min=1,

@@ -18,6 +18,7 @@ Every paged collection of the API takes the same query parameters:
 number of rows matching the filters.
 """
 import dataclasses
+import re
 
 import sqlalchemy as sa
 from oslo_config import cfg
@@ -29,6 +30,14 @@ from delfin.db import engine as db_engine
 CONF = cfg.CONF
 
 MAX_OFFSET = 2147483647
+INT32 = (-2 ** 31, 2 ** 31 - 1)
+INT64 = (-2 ** 63, 2 ** 63 - 1)
+# An integer in a query string: ASCII digits with an optional minus sign;
+# no blanks, plus sign or underscores (which Python's int() would take).
+_INTEGER = re.compile(r'-?[0-9]+\Z')
+# At most this many sort keys: more than every column of the widest table,
+# fewer than any database accepts in one ORDER BY.
+MAX_SORT_KEYS = 64
 PAGING_KEYS = ('limit', 'offset', 'marker', 'sort', 'sort_key', 'sort_dir')
 DEFAULT_SORT_KEY = 'created_at'
 DEFAULT_SORT_DIR = db.DESC
@@ -61,17 +70,25 @@ def _single(name, values):
     return values[0]
 
 
-def _int_param(name, value, low, high=None):
-    try:
-        number = int(str(value).strip())
-    except ValueError:
+def parse_int(name, value, low=INT64[0], high=INT64[1]):
+    """``value`` (a query-string text) as an integer of ``low``..``high``.
+
+    :raises InvalidInput: naming ``name``, when ``value`` is not written
+        as digits with an optional minus sign, or is out of range.
+    """
+    text = value if isinstance(value, str) else str(value)
+    if not _INTEGER.match(text) or len(text) > 40:
         raise exception.InvalidInput(
-            "%s must be an integer, not '%s'" % (name, value))
-    if number < low or (high is not None and number > high):
-        bound = ('between %d and %d' % (low, high) if high is not None
-                 else '%d or more' % low)
-        raise exception.InvalidInput('%s must be %s' % (name, bound))
+            "%s must be an integer, not '%s'" % (name, text[:40]))
+    number = int(text)
+    if number < low or number > high:
+        raise exception.InvalidInput(
+            '%s must be between %d and %d' % (name, low, high))
     return number
+
+
+def _int_param(name, value, low, high=INT64[1]):
+    return parse_int(name, value, low, high)
 
 
 def parse_limit(value, max_limit=None):
@@ -101,7 +118,12 @@ def parse_sort(table, sort=None, sort_key=None, sort_dir=None):
             "the 'sort' parameter")
     keys = []
     if sort is not None:
-        for item in sort.split(','):
+        items = sort.split(',')
+        if len(items) > MAX_SORT_KEYS:
+            raise exception.InvalidInput(
+                'sort takes at most %d keys, not %d'
+                % (MAX_SORT_KEYS, len(items)))
+        for item in items:
             key, _sep, direction = item.partition(':')
             key = key.strip()
             direction = direction.strip() if _sep else DEFAULT_SORT_DIR
@@ -110,7 +132,11 @@ def parse_sort(table, sort=None, sort_key=None, sort_dir=None):
         keys.append((
             DEFAULT_SORT_KEY if sort_key is None else sort_key.strip(),
             DEFAULT_SORT_DIR if sort_dir is None else sort_dir.strip()))
+    seen = set()
     for key, direction in keys:
+        if key in seen:
+            raise exception.InvalidInput("Sort key %s is repeated" % key)
+        seen.add(key)
         if not _sortable(table, key):
             raise exception.InvalidInput("Invalid sort key: %s" % key)
         if direction not in SORT_DIRS:
@@ -137,12 +163,26 @@ def _convert(table, name, value):
         raise exception.InvalidInput(
             "Filter %s must be a boolean, not '%s'" % (name, value))
     if pytype is int:
+        low, high = INT64 if isinstance(table.c[name].type, sa.BigInteger) \
+            else INT32
+        return parse_int('Filter %s' % name, value, low, high)
+    if pytype is float:
         try:
-            return int(value.strip())
+            number = float(value)
         except ValueError:
+            number = None
+        if number is None or number != number or number in (
+                float('inf'), float('-inf')):
             raise exception.InvalidInput(
-                "Filter %s must be an integer, not '%s'" % (name, value))
+                "Filter %s must be a number, not '%s'" % (name, value))
+        return number
     return value
+
+
+def _refuse_filter(name, allowed_filters):
+    raise exception.InvalidInput(
+        "Invalid filter: %s (accepted: %s)"
+        % (name, ', '.join(sorted(allowed_filters))))
 
 
 def parse(query, table, allowed_filters, fixed=None, ignored=(),
@@ -160,16 +200,19 @@ def parse(query, table, allowed_filters, fixed=None, ignored=(),
     for name, values in _items(query):
         if name in PAGING_KEYS:
             paging[name] = _single(name, values)
-        elif name in ignored or (name in fixed and name in allowed_filters):
+        elif name in ignored:
             continue
-        elif name in allowed_filters and name in table.c:
+        elif name in table.c:
+            # A field of the collection: its values must have the field's
+            # type, whether or not it may filter the list.
             converted = [_convert(table, name, v) for v in values]
-            filters[name] = converted[0] if len(converted) == 1 \
-                else converted
+            if name not in allowed_filters:
+                _refuse_filter(name, allowed_filters)
+            elif name not in fixed:
+                filters[name] = converted[0] if len(converted) == 1 \
+                    else converted
         else:
-            raise exception.InvalidInput(
-                "Invalid filter: %s (accepted: %s)"
-                % (name, ', '.join(sorted(allowed_filters))))
+            _refuse_filter(name, allowed_filters)
     filters.update(fixed)
     marker = paging.get('marker')
     return ListParams(

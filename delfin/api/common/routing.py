@@ -52,6 +52,11 @@ class Router(object):
     def handle(self, environ):
         """The `webob.Response` to the request of ``environ``."""
         req = webob.Request(environ)
+        resp = self._respond(req, environ)
+        LOG.debug("%s %s %s", req.method, req.path_qs, resp.status_int)
+        return resp
+
+    def _respond(self, req, environ):
         try:
             match = self._mapper.routematch(environ=environ)
             if match is None:

@@ -29,7 +29,12 @@ from delfin import exception
 LOG = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = 'application/json'
+# A request document nested deeper than this is refused: no schema of the
+# API goes past a few levels, and validating a deep one costs recursion.
+MAX_BODY_DEPTH = 32
 REQUEST_ID_HEADER = 'x-compute-request-id'
+# Every header naming the request: OpenStack's and Delfin's.
+REQUEST_ID_HEADERS = ('x-openstack-request-id', REQUEST_ID_HEADER)
 # Delfin's datetime format (naive UTC); rendered with isoformat, which
 # gives the same text with a zero-padded year.
 DATETIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
@@ -197,9 +202,47 @@ def parse_body(req, max_size):
         req.environ['delfin.foreign_body'] = True
         return None
     try:
-        return json.loads(raw.decode('utf-8'))
+        document = json.loads(raw.decode('utf-8'))
     except (UnicodeDecodeError, ValueError):
         raise exception.MalformedRequestBody('cannot understand JSON')
+    except RecursionError:
+        raise _too_deep()
+    if _depth_over(document, MAX_BODY_DEPTH):
+        raise _too_deep()
+    return document
+
+
+def _too_deep():
+    return exception.MalformedRequestBody(
+        'the JSON document is nested more than %d levels deep'
+        % MAX_BODY_DEPTH)
+
+
+def _depth_over(document, limit):
+    """Whether ``document`` nests lists or objects more than ``limit``
+    levels deep (without recursion)."""
+    level = [document]
+    depth = 0
+    while level:
+        containers = [v for v in level if isinstance(v, (dict, list))]
+        if not containers:
+            return False
+        depth += 1
+        if depth > limit:
+            return True
+        level = []
+        for v in containers:
+            level.extend(v.values() if isinstance(v, dict) else v)
+    return False
+
+
+def check_query(req):
+    """Decode the query string now, so that one that is not UTF-8 is a
+    400 rather than a failure wherever it is first read."""
+    try:
+        req.GET
+    except UnicodeDecodeError:
+        raise exception.InvalidInput('the query string is not valid UTF-8')
 
 
 def _takes_body(method):
@@ -216,6 +259,7 @@ def invoke(controller, action, req, path_params, max_body_size):
     if method is None:
         raise exception.NotFound()
     takes_body, body_required = _takes_body(method)
+    check_query(req)
     body = parse_body(req, max_body_size)
     kwargs = dict(path_params)
     if takes_body:

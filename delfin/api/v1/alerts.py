@@ -4,9 +4,12 @@
   (Delfin asked the device live; here traps and polls fill the store), with
   Delfin's ``begin_time``/``end_time`` (ms, inclusive, on ``occur_time``)
   and the list parameters of ``GET /v1/alerts``.
-* ``DELETE /v1/storages/{id}/alerts/{sequence_number}`` clears the alert on
-  the storage through its driver (within ``api_backend_timeout``), then
-  marks it cleared in the store.
+* ``DELETE /v1/storages/{id}/alerts/{sequence_number}`` clears the stored
+  alert of that sequence number (as listed) on the storage through its
+  driver (within ``api_backend_timeout``), then marks it cleared in the
+  store; a sequence number the store does not hold for the storage is a
+  404 ``AlertNotFound``, one whose alerts are all cleared already a 200
+  that changes nothing.
 * ``POST /v1/storages/{id}/alerts/sync`` (body ``{begin_time?,
   end_time?}``) asks a task node to poll the storage's alerts and reconcile
   the store (`delfin.alert_manager.poller`); 200 at once, as in Delfin.
@@ -31,6 +34,7 @@ from delfin.api.common import views
 from delfin.api.common import wsgi
 from delfin.api import validation
 from delfin.api.v1 import storages
+from delfin.common import constants
 from delfin.exporter import alert as alert_exporter
 
 TABLE = alert_store.TABLE
@@ -47,11 +51,15 @@ VIEW_KEYS = ('id', 'storage_id', 'storage_name', 'vendor', 'model',
              'first_occur_time', 'last_occur_time', 'state', 'source',
              'cleared_at', 'created_at', 'updated_at')
 
+# Times are ms since the epoch, stored in 64-bit columns.
+_TIME = {'type': 'integer', 'minimum': list_params.INT64[0],
+         'maximum': list_params.INT64[1]}
+
 sync_schema = {
     'type': 'object',
     'properties': {
-        'begin_time': {'type': 'integer'},
-        'end_time': {'type': 'integer'},
+        'begin_time': _TIME,
+        'end_time': _TIME,
     },
     'additionalProperties': False,
 }
@@ -62,12 +70,9 @@ def view(row):
 
 
 def _time(name, value):
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise exception.InvalidInput(
-            "%s must be an integer (ms since the epoch), not '%s'"
-            % (name, value))
+    if isinstance(value, int):
+        return value
+    return list_params.parse_int(name + ' (ms since the epoch)', value)
 
 
 def time_window(begin_time, end_time):
@@ -119,6 +124,12 @@ class AlertController(wsgi.Controller):
     def delete(self, req, id, sequence_number):
         context = self.context(req)
         storage = storages.get_storage(id)
+        stored = alert_store.query(
+            filters={'storage_id': id, 'sequence_number': sequence_number})
+        if not stored:
+            raise exception.AlertNotFound(sequence_number)
+        if all(a['state'] != constants.AlertState.OPEN for a in stored):
+            return  # cleared already
         backend.call(storages.driver_api().clear_alert, context, id,
                      sequence_number)
         changes = alert_store.AlertStore().clear(id, sequence_number,

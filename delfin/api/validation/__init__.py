@@ -27,7 +27,22 @@ def _redact(value):
     return value
 
 
+def _alternatives(error):
+    """The reason of an ``anyOf``/``oneOf`` failure in words."""
+    context = list(error.context or ())
+    if context and all(e.validator == 'required' for e in context):
+        names = []
+        for e in context:
+            names += [n for n in e.validator_value if n not in names]
+        return 'At least one of %s is required' % ', '.join(names)
+    if context:
+        return _message(jsonschema.exceptions.best_match(context))
+    return 'the value matches none of the accepted forms'
+
+
 def _message(error):
+    if error.validator in ('anyOf', 'oneOf'):
+        return _alternatives(error)
     text = error.message
     path = [p for p in error.path]
     names = [p for p in path if isinstance(p, str)]

@@ -263,7 +263,8 @@ class FakeStorageDriver(driver.StorageDriver):
     def clear_alert(self, context, sequence_number):
         self._enter('clear_alert')
         known = {a['sequence_number'] for a in self._held_alerts()}
-        if str(sequence_number) not in known:
+        if str(sequence_number) not in known and \
+                not alerts.is_trap_sequence_number(sequence_number):
             raise exception.StorageClearAlertFailed(
                 'no alert with sequence number %s' % sequence_number)
         with self._lock:

@@ -14,7 +14,9 @@ Trap rule.  Any trap becomes an alert:
   `SEVERITIES`, `EVENT_TYPES`), so the same trap always gets the same ones;
 * the description lists the other variables as ``name=value``;
 * ``sequence_number`` is a digest of the trap's variables without the
-  uptime stamp and sender address, so a repeated trap keeps its number.
+  uptime stamp and sender address, so a repeated trap keeps its number;
+  the storage clears an alert of such a number (it sent the trap), as it
+  clears the alerts it holds.
 
 The storage's own alert list (``list_alerts``) uses trap OIDs under
 `TRAP_PREFIX`; `make_trap` builds the trap a fake storage would send for one
@@ -233,6 +235,13 @@ def make_trap(number, recovery=False, **variables):
             TRAP_PREFIX + '.0.2': 'fake condition %d' % number}
     trap.update(variables)
     return trap
+
+
+def is_trap_sequence_number(sequence_number):
+    """Whether ``sequence_number`` has the form `parse` gives a trap's:
+    the storage sent that trap, so it knows the alert."""
+    text = str(sequence_number)
+    return len(text) == 16 and all(ch in '0123456789abcdef' for ch in text)
 
 
 def held_alerts(seed_int, count):

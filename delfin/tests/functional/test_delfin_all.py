@@ -75,18 +75,45 @@ def delfin_all(tmp_path):
             raise AssertionError('delfin-all exited with %s:\n%s'
                                  % (proc.returncode, log.read()[-4000:]))
         try:
-            return http('GET', '/v1/storages')[0] == 200
+            if http('GET', '/v1/storages')[0] != 200:
+                return False
         except OSError:
             return False
+        # The first answer: the trap port must be taken already.
+        proc.trap_port_bound_at_first_answer = _udp_port_taken(trap_port)
+        return True
 
     try:
-        conftest.wait_for(up, 90, 0.2, what='delfin-all listening')
+        conftest.wait_for(up, 90, 0.01, what='delfin-all listening')
         yield proc, http, log, trap_port
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
         log.close()
+
+
+def _udp_port_taken(port):
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.bind(('127.0.0.1', port))
+    except OSError:
+        return True
+    finally:
+        probe.close()
+    return False
+
+
+def test_start_binds_the_trap_port_before_the_api_answers(delfin_all):
+    proc, http, log, trap_port = delfin_all
+    assert proc.trap_port_bound_at_first_answer
+    log.seek(0)
+    output = log.read()
+    # What it read and where it listens.
+    assert 'Configuration read from ' in output
+    assert 'delfin.conf' in output.split('Configuration read from ', 1)[1]
+    assert 'API listening on 127.0.0.1 port' in output
+    assert 'SNMP trap listener on 127.0.0.1 port %d' % trap_port in output
 
 
 def _wait_synced(http, storage_id):
@@ -214,6 +241,12 @@ def test_walkthrough_then_clean_shutdown(delfin_all):
     assert code == 0, output[-4000:]
     assert time.monotonic() - started < 30
     assert 'delfin-all stopped' in output
+    # The README's account: the API stops first, then the alert service,
+    # then the task side.
+    stops = [output.index('Stopping %s' % name)
+             for name in ('api', 'alert', 'periodic-sync', 'task-rpc',
+                          'coordination')]
+    assert stops == sorted(stops)
     # One thread checkpoints the SQLite log for the whole process.
     assert output.count('Starting log-checkpoints') == 1
     assert output.count('Stopping log-checkpoints') == 1

@@ -58,10 +58,15 @@ def test_clear_alert_on_the_storage_and_in_the_store(pipeline, polled):
     # The storage forgot it too: a poll keeps it cleared.
     pipeline.sync(sid)
     assert _by_seq(pipeline.storage_alerts(sid))['101']['state'] == 'cleared'
-    # An alert the storage does not know: the driver's error.
-    resp = pipeline.request('DELETE', '/v1/storages/%s/alerts/999' % sid)
-    assert resp.status_int == 500
-    assert resp.json['error_code'] == 'StorageClearAlertFailed'
+    # Clearing it again changes nothing.
+    resp = pipeline.request('DELETE', '/v1/storages/%s/alerts/101' % sid)
+    assert resp.status_int == 200, resp.text
+    # A sequence number no alert of the storage has: 404.
+    for number in ('999', '0'):
+        resp = pipeline.request('DELETE', '/v1/storages/%s/alerts/%s'
+                                % (sid, number))
+        assert resp.status_int == 404, resp.text
+        assert resp.json['error_code'] == 'AlertNotFound'
 
 
 def test_reconcile_closes_what_the_storage_no_longer_reports(pipeline):
@@ -161,3 +166,63 @@ def test_metrics_count_stored_alerts(pipeline, polled):
     assert 'delfin_snmp_trap_queue_depth' in text
     assert 'delfin_snmp_trap_delivery_seconds_bucket' in text
     assert 'delfin_alert_batch_processing_seconds_count' in text
+
+
+def test_clear_a_trap_alert_by_the_sequence_number_listed(pipeline):
+    storage = pipeline.register(extra_attributes=HELD, version='SNMPv2c',
+                                community_string='clear-trap')
+    sid = storage['id']
+    pipeline.wait_alerts(sid, lambda a: len(a) == 4)
+    pipeline.trap(55, community='clear-trap')
+    trap_alert = pipeline.wait_alerts(
+        sid, lambda alerts: next((a for a in alerts
+                                  if a['source'] == 'trap'), None))
+    listed = pipeline.get('/v1/alerts?storage_id=%s&source=trap' % sid)
+    number = listed['alerts'][0]['sequence_number']
+    assert number == trap_alert['sequence_number']
+    resp = pipeline.request('DELETE', '/v1/storages/%s/alerts/%s'
+                            % (sid, number))
+    assert resp.status_int == 200, resp.text
+    cleared = pipeline.get('/v1/alerts?storage_id=%s&source=trap' % sid)
+    assert [a['state'] for a in cleared['alerts']] == ['cleared']
+
+
+class _TrapDuringList(object):
+    """The driver API, with a trap of an alert the storage does not hold
+    arriving (and stored) while the storage's alert list is read."""
+
+    def __init__(self, pipeline, storage_id, community):
+        from delfin.drivers import api as driver_api
+        self.api = driver_api.API()
+        self.pipeline = pipeline
+        self.storage_id = storage_id
+        self.community = community
+
+    def list_alerts(self, context, storage_id, query_para=None):
+        listed = self.api.list_alerts(context, storage_id, query_para)
+        self.pipeline.trap(88, community=self.community)
+        self.pipeline.wait_alerts(
+            self.storage_id,
+            lambda alerts: any(a['source'] == 'trap' for a in alerts))
+        return listed
+
+
+def test_a_poll_never_clears_a_trap_it_could_not_have_listed(pipeline):
+    from delfin.alert_manager import poller
+    from delfin import context
+    storage = pipeline.register(extra_attributes=HELD, version='SNMPv2c',
+                                community_string='during-poll')
+    sid = storage['id']
+    pipeline.wait_alerts(sid, lambda a: len(a) == 4)
+    summary = poller.sync_alerts(
+        context.get_admin_context(), sid,
+        driver=_TrapDuringList(pipeline, sid, 'during-poll'))
+    assert summary['cleared'] == 0
+    states = {(a['source'], a['alert_id'].rsplit('.', 1)[-1]): a['state']
+              for a in pipeline.storage_alerts(sid)}
+    assert states[('trap', '88')] == 'open'
+    # The next poll, which could have listed it, reconciles it.
+    pipeline.sync(sid)
+    states = {(a['source'], a['alert_id'].rsplit('.', 1)[-1]): a['state']
+              for a in pipeline.storage_alerts(sid)}
+    assert states[('trap', '88')] == 'cleared'

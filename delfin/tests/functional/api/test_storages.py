@@ -1,6 +1,9 @@
 """Storages, access information, sync jobs and capabilities, end to end:
 the real application, the fake driver, and the task service in-process.
 """
+import concurrent.futures
+import logging
+
 import pytest
 from oslo_config import cfg
 
@@ -136,7 +139,7 @@ def test_unknown_driver_is_404(api):
 
 @pytest.mark.parametrize('body,fragment', [
     ({'vendor': 'fake_storage', 'model': 'fake_driver'},
-     'is not valid under any of the given schemas'),
+     'At least one of rest, ssh, cli, smis is required'),
     ({'model': 'fake_driver', 'rest': _body('h')['rest']},
      "'vendor' is a required property"),
     (dict(_body('h'), name='x'), 'Additional properties are not allowed'),
@@ -278,6 +281,29 @@ def test_sync_all_skips_busy_storages(api):
     for job in resp.json['jobs']:
         assert api.wait_job(job['storage_id'], job['id'])['state'] == \
             'succeeded'
+
+
+def test_two_syncs_of_all_storages_at_once_log_no_error(api, caplog):
+    for host in ('192.0.2.26', '192.0.2.27', '192.0.2.28'):
+        _register(api, host)
+    storages = api.get('/v1/storages').json['storages']
+    for s in storages:
+        api.wait_idle(s['id'])
+    caplog.set_level(logging.INFO)
+    for _ in range(5):
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(
+                lambda _: api.post('/v1/storages/sync'), range(2)))
+        assert [a.status_int for a in answers] == [202, 202]
+        started = [j['storage_id'] for a in answers for j in a.json['jobs']]
+        # Each storage syncs once: the request that lost the race for it
+        # skipped it.
+        assert len(started) == len(set(started))
+        for s in storages:
+            api.wait_idle(s['id'])
+    errors = [r.getMessage() for r in caplog.records
+              if r.levelno >= logging.ERROR]
+    assert errors == []
 
 
 def test_jobs_list_and_errors(api):
