@@ -1,19 +1,28 @@
-"""The ceph ceph storage driver.
+"""The Ceph storage driver.
 
-Maps the backend's REST API (`client`) onto the driver contract of the
-service, `delfin.drivers.driver.StorageDriver`: every method returns plain
-dicts whose keys are fields of a resource kind of the registry, with
-capacities in bytes, port speeds in bit/s, times in milliseconds since the
-epoch and enumerated values from `delfin.common.constants` (translated by
-`mapping`).
+Maps a Ceph cluster, as its manager's REST API (`client`) shows it, onto
+the driver contract of the service:
 
-Serves: the storage, pools, volumes, controllers, ports and disks; alerts
-(listed, cleared and parsed from SNMP traps); real-time performance of the
-storage, pools, volumes and ports.  Other kinds are left to the base class,
-which raises NotImplementedError, so the service reports them as not
-supported.
+* the storage is the cluster: serial number = fsid, status from the health
+  status, capacities from the cluster's df statistics, firmware = the Ceph
+  version of the active manager;
+* storage pools are Ceph pools, with capacity from their statistics and
+  byte quotas;
+* volumes are RBD images (in every pool the API lists them for);
+* disks are OSDs (size, device class, up/in as status);
+* controllers are the monitor and manager daemons;
+* alerts are the cluster's health checks: each check is one alert, gone
+  from the list (and so cleared by the service) when Ceph drops it;
+* performance: read and write operations and bytes per second of the
+  cluster, of every pool and of every OSD, from the rates the manager
+  computes.
+
+Ceph has no SAN ports, hosts, masking or file inventory in this API: those
+kinds stay unsupported.
 """
-import datetime
+import concurrent.futures
+import threading
+import time
 
 from oslo_log import log as logging
 
@@ -22,47 +31,66 @@ from delfin import utils
 from delfin.common import alert_util
 from delfin.common import constants
 from delfin.drivers import driver
-
 from delfin.drivers.ceph import client as backend
 from delfin.drivers.ceph import mapping
 
 LOG = logging.getLogger(__name__)
 
-BITS_PER_GBIT = 1000 ** 3
+# RBD images are listed page by page (the manager opens every image of a
+# page to describe it); pages after the first are fetched by a few threads
+# at once.
+IMAGE_PAGE = 250
+IMAGE_THREADS = 4
 
 
 def _int(value):
-    """An integer quantity (bytes, counts) from what the backend sent."""
-    return int(value or 0)
+    """An integer quantity (bytes, counts) from what Ceph sent."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
-def _time_ms(value):
-    """Milliseconds since the epoch from an ISO 8601 time or epoch
-    seconds, as the backend sends them."""
-    if value is None or value == '':
-        return utils.utcnow_ms()
-    text = str(value).strip()
-    if text.replace('.', '', 1).isdigit():
-        return int(float(text) * 1000)
-    moment = datetime.datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return int(moment.timestamp() * 1000)
+def _latest(stats, name):
+    """``stats[name]['latest']`` of a pool's statistics."""
+    value = (stats or {}).get(name)
+    if isinstance(value, dict):
+        value = value.get('latest')
+    return _int(value)
 
 
-class CephCephDriver(driver.StorageDriver):
-    """Driver of ceph ceph storage systems."""
+def _version_number(text):
+    """``16.2.15`` of ``ceph version 16.2.15 (618f...) pacific (stable)``."""
+    words = str(text or '').split()
+    if len(words) >= 3 and words[0] == 'ceph' and words[1] == 'version':
+        return words[2]
+    return text or None
 
-    # What this driver serves; the service syncs only these kinds.  Add a
-    # kind here when you implement its lister.
-    SUPPORTED_RESOURCES = ('storage_pool', 'volume', 'controller', 'port',
-                           'disk')
+
+def _address_host(addr):
+    """``127.0.0.1`` of ``127.0.0.1:6789/0`` or ``[::1]:6789/0``."""
+    if not addr:
+        return None
+    addr = str(addr).split('/', 1)[0]
+    if addr.startswith('['):
+        return addr[1:].split(']', 1)[0]
+    return addr.rsplit(':', 1)[0] if ':' in addr else addr
+
+
+class CephDriver(driver.StorageDriver):
+    """Driver of Ceph clusters, through the manager's dashboard REST API."""
+
+    SUPPORTED_RESOURCES = ('storage_pool', 'volume', 'controller', 'disk')
     PERFORMANCE_METRICS = mapping.PERFORMANCE_METRICS
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         # Building the client does no I/O: the first request logs in.
         self.client = backend.client_from_access_info(kwargs)
+        # When this driver first saw each health check (Ceph's API gives
+        # checks no time).
+        self._first_seen = {}
+        self._seen_lock = threading.Lock()
 
     def reset_connection(self, context, **kwargs):
         self.client.close()
@@ -72,248 +100,399 @@ class CephCephDriver(driver.StorageDriver):
     # -- inventory ----------------------------------------------------------
 
     def get_storage(self, context):
-        system = self.client.get('/api/v1/system')
-        capacity = system.get('capacity') or {}
+        monitors = self.client.get('/api/monitor') or {}
+        health = self.client.get('/api/health/minimal') or {}
+        summary = self.client.get('/api/summary') or {}
+        mon_status = monitors.get('mon_status') or {}
+        fsid = (mon_status.get('monmap') or {}).get('fsid')
+        if not fsid:
+            raise exception.StorageBackendException(
+                'the Ceph manager at %s reports no cluster fsid'
+                % self.client.where)
+        stats = (health.get('df') or {}).get('stats') or {}
+        status = (health.get('health') or {}).get('status')
+        total = _int(stats.get('total_bytes'))
         return {
-            'name': system.get('name'),
-            'description': system.get('description'),
-            'location': system.get('location'),
-            'vendor': system.get('vendor') or 'ceph',
-            'model': system.get('model') or 'ceph',
-            'status': mapping.lookup(mapping.STORAGE_STATUS,
-                                     system.get('health'),
+            'name': 'ceph-%s' % fsid.split('-', 1)[0],
+            'description': summary.get('version'),
+            'location': None,
+            'vendor': 'Ceph',
+            'model': 'Ceph cluster',
+            'status': mapping.lookup(mapping.STORAGE_STATUS, status,
                                      constants.StorageStatus.UNKNOWN),
-            'serial_number': system.get('serial'),
-            'firmware_version': system.get('firmware'),
-            'raw_capacity': _int(capacity.get('raw_bytes')),
-            'total_capacity': _int(capacity.get('total_bytes')),
-            'used_capacity': _int(capacity.get('used_bytes')),
-            'free_capacity': _int(capacity.get('free_bytes')),
-            'subscribed_capacity': _int(capacity.get('subscribed_bytes')),
+            'serial_number': fsid,
+            'firmware_version': _version_number(summary.get('version')),
+            'raw_capacity': total,
+            'total_capacity': total,
+            'used_capacity': _int(stats.get('total_used_raw_bytes')),
+            'free_capacity': _int(stats.get('total_avail_bytes')),
         }
 
     def list_storage_pools(self, context):
-        return [{
-            'native_storage_pool_id': pool['id'],
-            'name': pool.get('name'),
-            'description': pool.get('description'),
-            'storage_type': mapping.lookup(mapping.POOL_KIND,
-                                           pool.get('kind'),
-                                           constants.StorageType.BLOCK),
-            'status': mapping.lookup(mapping.POOL_STATUS,
-                                     pool.get('health'),
-                                     constants.StoragePoolStatus.UNKNOWN),
+        pools = self.client.get('/api/pool', {'stats': 'true'}) or []
+        return [self._pool(pool) for pool in pools]
+
+    def _pool(self, pool):
+        stats = pool.get('stats') or {}
+        # Stored bytes and max_avail are both in bytes of user data (before
+        # replication), so they add up to what the pool can hold.
+        used = _latest(stats, 'stored')
+        free = _latest(stats, 'max_avail')
+        quota = _int(pool.get('quota_max_bytes'))
+        if quota:
+            free = max(min(free, quota - used), 0)
+        applications = [str(a).upper() for a in
+                        (pool.get('application_metadata') or [])]
+        storage_type = constants.StorageType.UNIFIED
+        for app in applications:
+            if app in mapping.POOL_APPLICATION:
+                storage_type = mapping.POOL_APPLICATION[app]
+                break
+        return {
+            'native_storage_pool_id': str(pool['pool']),
+            'name': pool.get('pool_name'),
+            'description': '%s pool, size %s' % (pool.get('type'),
+                                                 pool.get('size')),
+            'storage_type': storage_type,
+            'status': self._pool_status(pool.get('pg_status')),
             'storage_id': self.storage_id,
-            'total_capacity': _int(pool.get('total_bytes')),
-            'used_capacity': _int(pool.get('used_bytes')),
-            'free_capacity': _int(pool.get('free_bytes')),
-            'subscribed_capacity': _int(pool.get('subscribed_bytes')),
-        } for pool in self.client.get_all('/api/v1/pools')]
+            'total_capacity': used + free,
+            'used_capacity': used,
+            'free_capacity': free,
+        }
+
+    @staticmethod
+    def _pool_status(pg_status):
+        """A pool is as well as its placement groups: all active+clean is
+        normal, some not active is abnormal, else degraded."""
+        if not isinstance(pg_status, dict) or not pg_status:
+            return constants.StoragePoolStatus.UNKNOWN
+        states = [set(name.split('+')) for name in pg_status]
+        if any('active' not in s for s in states):
+            return constants.StoragePoolStatus.ABNORMAL
+        if all(s <= {'active', 'clean', 'scrubbing', 'deep'}
+               and 'clean' in s for s in states):
+            return constants.StoragePoolStatus.NORMAL
+        return constants.StoragePoolStatus.DEGRADED
+
+    def _pool_ids(self):
+        """Pool name -> native pool id."""
+        return {p['pool_name']: str(p['pool'])
+                for p in self.client.get('/api/pool') or []}
 
     def list_volumes(self, context):
-        # A generator: large backends are read page by page.
-        for volume in self.client.get_all('/api/v1/volumes'):
-            total = _int(volume.get('size_bytes'))
-            used = _int(volume.get('allocated_bytes'))
-            yield {
-                'native_volume_id': volume['id'],
-                'name': volume.get('name'),
-                'description': volume.get('description'),
-                'type': mapping.lookup(mapping.VOLUME_PROVISIONING,
-                                       volume.get('provisioning'),
-                                       constants.VolumeType.THICK),
-                'status': mapping.lookup(mapping.VOLUME_STATUS,
-                                         volume.get('health'),
-                                         constants.VolumeStatus.ERROR),
-                'storage_id': self.storage_id,
-                'native_storage_pool_id': volume.get('pool_id'),
-                'wwn': volume.get('wwn'),
-                'total_capacity': total,
-                'used_capacity': used,
-                'free_capacity': max(total - used, 0),
-                'compressed': bool(volume.get('compression')),
-                'deduplicated': bool(volume.get('dedup')),
-            }
+        pool_ids = self._pool_ids()
+        for page in self._image_pages():
+            for group in page:
+                for image in group.get('value') or ():
+                    yield self._volume(image, pool_ids)
 
-    def list_controllers(self, context):
-        return [{
-            'native_controller_id': ctl['id'],
-            'name': ctl.get('name'),
-            'status': mapping.lookup(mapping.CONTROLLER_STATUS,
-                                     ctl.get('health'),
-                                     constants.ControllerStatus.UNKNOWN),
-            'location': ctl.get('slot'),
-            'soft_version': ctl.get('firmware'),
-            'cpu_info': ctl.get('cpu'),
-            'cpu_count': ctl.get('cores'),
-            'memory_size': _int(ctl.get('memory_bytes')),
-            'mgmt_ip': ctl.get('mgmt_ip'),
-            'storage_id': self.storage_id,
-        } for ctl in self.client.get_all('/api/v1/controllers')]
+    def _image_page(self, offset):
+        answer = self.client.request(
+            'GET', '/api/block/image',
+            {'offset': offset, 'limit': IMAGE_PAGE})
+        total = answer.headers.get('X-Total-Count')
+        return answer.body or [], (int(total) if total is not None
+                                   else None)
 
-    def list_ports(self, context):
-        return [{
-            'native_port_id': port['id'],
-            'name': port.get('name'),
-            'location': port.get('location'),
-            'type': mapping.lookup(mapping.PORT_PROTOCOL,
-                                   port.get('protocol'),
-                                   constants.PortType.OTHER),
-            'logical_type': mapping.lookup(mapping.PORT_ROLE,
-                                           port.get('role'),
-                                           constants.PortLogicalType.OTHER),
-            'connection_status': mapping.lookup(
-                mapping.PORT_LINK, port.get('link'),
-                constants.PortConnectionStatus.UNKNOWN),
-            'health_status': mapping.lookup(
-                mapping.PORT_HEALTH, port.get('health'),
-                constants.PortHealthStatus.UNKNOWN),
-            'native_parent_id': port.get('controller_id'),
-            'speed': int(float(port.get('speed_gbps') or 0) * BITS_PER_GBIT),
-            'max_speed': int(float(port.get('max_speed_gbps') or 0)
-                             * BITS_PER_GBIT),
-            'wwn': port.get('wwn'),
-            'mac_address': port.get('mac'),
-            'ipv4': port.get('ipv4'),
-            'ipv4_mask': port.get('ipv4_mask'),
-            'ipv6': port.get('ipv6'),
-            'ipv6_mask': port.get('ipv6_mask'),
+    def _image_pages(self):
+        """Pages of ``GET /api/block/image``: lists of ``{pool_name,
+        value: [images]}``; the first page says how many images exist."""
+        first, total = self._image_page(0)
+        yield first
+        if total is None or total <= IMAGE_PAGE:
+            return
+        offsets = range(IMAGE_PAGE, total, IMAGE_PAGE)
+        with concurrent.futures.ThreadPoolExecutor(
+                max_workers=IMAGE_THREADS,
+                thread_name_prefix='ceph-images') as pool:
+            for page, _ in pool.map(self._image_page, offsets):
+                yield page
+
+    def _volume(self, image, pool_ids):
+        pool_name = image.get('pool_name')
+        pool_id = pool_ids.get(pool_name, pool_name)
+        namespace = image.get('namespace') or ''
+        image_id = image.get('id') or image.get('name')
+        native_id = '/'.join(p for p in (str(pool_id), namespace,
+                                         str(image_id)) if p)
+        size = _int(image.get('size'))
+        # disk_usage is known only for images with the fast-diff feature.
+        usage = image.get('disk_usage')
+        used = _int(usage)
+        return {
+            'native_volume_id': native_id,
+            'name': image.get('name'),
+            'description': '/'.join(p for p in (pool_name, namespace,
+                                                image.get('name')) if p),
+            'type': constants.VolumeType.THIN,
+            'status': constants.VolumeStatus.AVAILABLE,
             'storage_id': self.storage_id,
-        } for port in self.client.get_all('/api/v1/ports')]
+            'native_storage_pool_id': str(pool_id),
+            'wwn': None,
+            'total_capacity': size,
+            'used_capacity': used if usage is not None else None,
+            'free_capacity': max(size - used, 0) if usage is not None
+            else None,
+            'compressed': False,
+            'deduplicated': False,
+        }
 
     def list_disks(self, context):
-        return [{
-            'native_disk_id': disk['id'],
-            'name': disk.get('name'),
+        return [self._disk(osd) for osd in self.client.get('/api/osd') or []]
+
+    def _disk(self, osd):
+        stats = osd.get('stats') or {}
+        tree = osd.get('tree') or {}
+        host = (osd.get('host') or {}).get('name')
+        up, is_in = bool(osd.get('up')), bool(osd.get('in'))
+        if up and is_in:
+            status = constants.DiskStatus.NORMAL
+        elif up:
+            status = constants.DiskStatus.DEGRADED   # running, holds no data
+        elif is_in:
+            status = constants.DiskStatus.ABNORMAL   # down, data degraded
+        else:
+            status = constants.DiskStatus.OFFLINE
+        name = tree.get('name') or 'osd.%s' % osd.get('osd')
+        return {
+            'native_disk_id': name,
+            'name': name,
             'physical_type': mapping.lookup(
-                mapping.DISK_MEDIA, disk.get('media'),
+                mapping.DISK_CLASS, tree.get('device_class'),
                 constants.DiskPhysicalType.UNKNOWN),
-            'logical_type': mapping.lookup(
-                mapping.DISK_ROLE, disk.get('role'),
-                constants.DiskLogicalType.UNKNOWN),
-            'status': mapping.lookup(mapping.DISK_STATUS, disk.get('health'),
-                                     constants.DiskStatus.ABNORMAL),
-            'location': disk.get('slot'),
-            'native_disk_group_id': disk.get('group'),
-            'serial_number': disk.get('serial'),
-            'manufacturer': disk.get('vendor'),
-            'model': disk.get('product'),
-            'firmware': disk.get('firmware'),
-            'speed': _int(disk.get('rpm')),
-            'capacity': _int(disk.get('size_bytes')),
+            'logical_type': (constants.DiskLogicalType.MEMBER if is_in
+                             else constants.DiskLogicalType.FREE),
+            'status': status,
+            'location': host,
+            'serial_number': osd.get('uuid'),
+            'capacity': _int(stats.get('stat_bytes')),
             'storage_id': self.storage_id,
-        } for disk in self.client.get_all('/api/v1/disks')]
+        }
+
+    def list_controllers(self, context):
+        hosts = self.client.get('/api/host') or []
+        monitors = self.client.get('/api/monitor') or {}
+        health = self.client.get('/api/health/minimal') or {}
+        summary = self.client.get('/api/summary') or {}
+        daemons = {}
+        for host in hosts:
+            for service in host.get('services') or ():
+                daemons[(service.get('type'), str(service.get('id')))] = (
+                    host.get('hostname'), service.get('ceph_version'))
+        controllers = []
+        mon_status = monitors.get('mon_status') or {}
+        quorum = set(mon_status.get('quorum') or ())
+        for mon in (mon_status.get('monmap') or {}).get('mons') or ():
+            host, version = daemons.get(('mon', str(mon.get('name'))),
+                                        (None, None))
+            controllers.append(self._controller(
+                'mon', mon.get('name'), mon.get('rank') in quorum, host,
+                version, _address_host(mon.get('public_addr'))))
+        mgr_map = health.get('mgr_map') or {}
+        active = mgr_map.get('active_name')
+        standbys = [s.get('name') if isinstance(s, dict) else s
+                    for s in mgr_map.get('standbys') or ()]
+        names = ([active] if active else []) + standbys
+        names += sorted(i for (t, i) in daemons if t == 'mgr'
+                        and i not in names)
+        mgr_url = summary.get('mgr_host') or ''
+        for name in names:
+            host, version = daemons.get(('mgr', str(name)), (None, None))
+            address = None
+            if name == active and '://' in mgr_url:
+                address = _address_host(mgr_url.split('://', 1)[1])
+            controllers.append(self._controller(
+                'mgr', name, name == active or name in standbys, host,
+                version, address))
+        return controllers
+
+    def _controller(self, kind, name, ok, host, version, address):
+        return {
+            'native_controller_id': '%s.%s' % (kind, name),
+            'name': '%s.%s' % (kind, name),
+            'status': (constants.ControllerStatus.NORMAL if ok
+                       else constants.ControllerStatus.OFFLINE),
+            'location': host,
+            'soft_version': _version_number(version),
+            'mgmt_ip': address,
+            'storage_id': self.storage_id,
+        }
 
     # -- alerts ---------------------------------------------------------------
 
     def add_trap_config(self, context, trap_config):
-        """Trap targets are configured on the backend by its operator."""
+        """Ceph sends no SNMP traps by itself; nothing to configure."""
 
     def remove_trap_config(self, context, trap_config):
-        """Trap targets are configured on the backend by its operator."""
-
-    @staticmethod
-    def parse_alert(context, alert):
-        code = alert.get(mapping.TRAP_CODE)
-        if code is None:
-            # Not one of the backend's alert traps (a heartbeat, a trap of
-            # another MIB): ignored.
-            return None
-        sequence = alert.get(mapping.TRAP_SEQUENCE)
-        if not sequence:
-            # Without its sequence number the alert cannot be cleared later;
-            # the service then reads the alert list instead.
-            raise exception.IncompleteTrapInformation(alert.get('storage_id'))
-        return {
-            'alert_id': str(code),
-            'alert_name': alert.get(mapping.TRAP_TITLE) or str(code),
-            'severity': mapping.lookup(mapping.ALERT_SEVERITY,
-                                       alert.get(mapping.TRAP_SEVERITY),
-                                       constants.Severity.NOT_SPECIFIED),
-            'category': mapping.lookup(mapping.ALERT_STATE,
-                                       alert.get(mapping.TRAP_STATE),
-                                       constants.Category.NOT_SPECIFIED),
-            'type': mapping.lookup(mapping.ALERT_TYPE,
-                                   alert.get(mapping.TRAP_CATEGORY),
-                                   constants.EventType.NOT_SPECIFIED),
-            'sequence_number': str(sequence),
-            'occur_time': _time_ms(alert.get(mapping.TRAP_TIME)),
-            'description': alert.get(mapping.TRAP_DESCRIPTION, ''),
-            'recovery_advice': 'See the backend documentation of alert %s'
-                               % code,
-            'resource_type': constants.DEFAULT_RESOURCE_TYPE,
-            'location': alert.get(mapping.TRAP_LOCATION, ''),
-        }
+        """Ceph sends no SNMP traps by itself; nothing to configure."""
 
     def list_alerts(self, context, query_para=None):
+        health = self.client.get('/api/health/minimal') or {}
+        checks = (health.get('health') or {}).get('checks') or []
+        if isinstance(checks, dict):  # {code: check} in some releases
+            checks = [dict(v, type=k) for k, v in checks.items()]
+        now = utils.utcnow_ms()
         alerts = []
-        for item in self.client.get_all('/api/v1/alerts'):
-            occur_time = _time_ms(item.get('time'))
-            # Filtering by time is the driver's job.
+        with self._seen_lock:
+            codes = {c.get('type') for c in checks}
+            for code in list(self._first_seen):
+                if code not in codes:
+                    del self._first_seen[code]  # over: a new episode later
+            for check in checks:
+                self._first_seen.setdefault(check.get('type'), now)
+            seen = dict(self._first_seen)
+        for check in checks:
+            code = check.get('type')
+            if not code:
+                continue
+            occur_time = seen[code]
             if not alert_util.is_alert_in_time_range(query_para, occur_time):
                 continue
-            alerts.append({
-                'alert_id': str(item['code']),
-                'alert_name': item.get('title') or str(item['code']),
-                'severity': mapping.lookup(mapping.ALERT_SEVERITY,
-                                           item.get('severity'),
-                                           constants.Severity.NOT_SPECIFIED),
-                'category': mapping.lookup(mapping.ALERT_STATE,
-                                           item.get('state'),
-                                           constants.Category.NOT_SPECIFIED),
-                'type': mapping.lookup(mapping.ALERT_TYPE, item.get('type'),
-                                       constants.EventType.NOT_SPECIFIED),
-                'sequence_number': str(item['sequence']),
-                'occur_time': occur_time,
-                'description': item.get('description', ''),
-                'recovery_advice': item.get('advice', ''),
-                'resource_type': item.get('resource') or
-                constants.DEFAULT_RESOURCE_TYPE,
-                'location': item.get('location', ''),
-            })
+            alerts.append(self._alert(check, occur_time))
         return alerts
 
+    @staticmethod
+    def _alert(check, occur_time):
+        code = check['type']
+        message = (check.get('summary') or {}).get('message') or code
+        details = [d.get('message') for d in check.get('detail') or ()
+                   if isinstance(d, dict) and d.get('message')]
+        description = '; '.join([message] + details)
+        if check.get('muted'):
+            description += ' (muted in Ceph)'
+        return {
+            'alert_id': code,
+            'alert_name': code,
+            'severity': mapping.lookup(mapping.ALERT_SEVERITY,
+                                       check.get('severity'),
+                                       constants.Severity.NOT_SPECIFIED),
+            'category': constants.Category.FAULT,
+            'type': mapping.alert_type(code),
+            # A check is one condition at a time: its code names it.
+            'sequence_number': code,
+            'match_key': code,
+            'occur_time': occur_time,
+            'description': description[:1000],
+            'recovery_advice': 'See https://docs.ceph.com/en/latest/'
+                               'rados/operations/health-checks/#%s'
+                               % code.lower().replace('_', '-'),
+            'resource_type': constants.DEFAULT_RESOURCE_TYPE,
+            'location': '',
+        }
+
     def clear_alert(self, context, sequence_number):
-        try:
-            self.client.post('/api/v1/alerts/%s/clear' % sequence_number)
-        except exception.StorageBackendException as err:
-            raise exception.StorageClearAlertFailed(str(err))
+        # Ceph acknowledges a health check by muting it (``ceph health
+        # mute CODE``), a monitor command the manager's REST API does not
+        # offer (Ceph 16.2).  A check that Ceph drops is cleared by the
+        # next alert poll.
+        raise exception.StorageClearAlertFailed(
+            'health check %s cannot be muted through the Ceph manager REST '
+            'API; mute it with "ceph health mute %s" or fix its cause, and '
+            'the next alert sync clears it' % (sequence_number,
+                                               sequence_number))
 
     # -- performance ----------------------------------------------------------
 
     @staticmethod
     def get_capabilities(context, filters=None):
         return {
-            # The backend reports current rates only, not history.
+            # The manager keeps rates of the last minutes only.
             'is_historic': False,
             'resource_metrics': mapping.PERFORMANCE_METRICS,
         }
 
     def collect_perf_metrics(self, context, storage_id, resource_metrics,
                              start_time, end_time):
-        data = self.client.get('/api/v1/metrics/realtime') or {}
-        # Rates read now are stamped with the time they were read, kept
-        # inside the requested window.
-        stamp = min(utils.utcnow_ms(), end_time)
         metrics = []
-        for item in data.get('items', []):
-            resource_type = mapping.METRIC_RESOURCE_TYPE.get(
-                str(item.get('resource_type')).upper())
-            wanted = resource_metrics.get(resource_type)
-            if not wanted:
-                continue
-            for field, value in (item.get('values') or {}).items():
-                name = mapping.METRIC_FIELDS.get(field)
-                if name not in wanted or value is None:
-                    continue
-                labels = {
-                    'storage_id': storage_id,
-                    'resource_type': resource_type,
-                    'resource_id': item.get('resource_id'),
-                    'resource_name': item.get('resource_name'),
-                    'type': 'RAW',
-                    'unit': constants.METRIC_UNITS[name],
-                }
-                metrics.append(constants.metric_struct(
-                    name=name, labels=labels, values={stamp: float(value)}))
+        now = int(time.time() * 1000)
+        wanted = resource_metrics or {}
+        rtype = constants.ResourceType.STORAGE
+        if wanted.get(rtype):
+            health = self.client.get('/api/health/minimal') or {}
+            perf = health.get('client_perf') or {}
+            fsid = self._fsid()
+            series = [[(now, perf.get(f))] for f in mapping.CLIENT_RATES]
+            metrics += self._metrics(storage_id, rtype, fsid,
+                                     'ceph-%s' % fsid.split('-', 1)[0],
+                                     series, wanted[rtype], start_time,
+                                     end_time)
+        rtype = constants.ResourceType.STORAGE_POOL
+        if wanted.get(rtype):
+            for pool in self.client.get('/api/pool',
+                                        {'stats': 'true'}) or []:
+                stats = pool.get('stats') or {}
+                series = [self._rates(stats.get(f), now)
+                          for f in mapping.POOL_RATES]
+                metrics += self._metrics(
+                    storage_id, rtype, str(pool['pool']),
+                    pool.get('pool_name'), series, wanted[rtype],
+                    start_time, end_time)
+        rtype = constants.ResourceType.DISK
+        if wanted.get(rtype):
+            for osd in self.client.get('/api/osd') or []:
+                history = osd.get('stats_history') or {}
+                stats = osd.get('stats') or {}
+                series = []
+                for field in mapping.OSD_RATES:
+                    points = [(int(float(t) * 1000), v)
+                              for t, v in history.get(field) or ()]
+                    if not points and stats.get(field) is not None:
+                        points = [(now, stats[field])]
+                    series.append(points)
+                name = (osd.get('tree') or {}).get('name') or \
+                    'osd.%s' % osd.get('osd')
+                metrics += self._metrics(storage_id, rtype, name, name,
+                                         series, wanted[rtype], start_time,
+                                         end_time)
         return metrics
+
+    def _fsid(self):
+        monitors = self.client.get('/api/monitor') or {}
+        return ((monitors.get('mon_status') or {}).get('monmap') or
+                {}).get('fsid') or ''
+
+    @staticmethod
+    def _rates(stat, now):
+        """[(ms, rate per second)] of one pool statistic: the manager's
+        recent rates, else its current rate."""
+        if not isinstance(stat, dict):
+            return []
+        points = [(int(float(t) * 1000), v) for t, v in
+                  stat.get('rates') or ()]
+        if not points and stat.get('rate') is not None:
+            points = [(now, stat['rate'])]
+        return points
+
+    @staticmethod
+    def _metrics(storage_id, rtype, resource_id, resource_name, series,
+                 wanted, start_time, end_time):
+        """metric_structs of one resource from its four series (read ops,
+        write ops, read bytes, write bytes), in `mapping.RATE_METRICS`
+        order, limited to the window and to the wanted metrics."""
+        values = {}
+        for name, points in zip(mapping.RATE_METRICS, series):
+            scale = (1.0 / mapping.BYTES_PER_MB
+                     if name in mapping.THROUGHPUTS else 1.0)
+            values[name] = {
+                stamp: float(value) * scale for stamp, value in points
+                if value is not None and start_time <= stamp <= end_time}
+        for name, (read, write) in mapping.SUMS.items():
+            values[name] = {stamp: values[read][stamp] + values[write][stamp]
+                            for stamp in values[read]
+                            if stamp in values[write]}
+        result = []
+        for name, samples in values.items():
+            if name not in wanted or not samples:
+                continue
+            labels = {
+                'storage_id': storage_id,
+                'resource_type': rtype,
+                'resource_id': resource_id,
+                'resource_name': resource_name,
+                'type': 'RAW',
+                'unit': constants.METRIC_UNITS[name],
+            }
+            result.append(constants.metric_struct(
+                name=name, labels=labels, values=samples))
+        return result

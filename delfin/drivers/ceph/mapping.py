@@ -1,10 +1,9 @@
-"""Translation tables: the backend's words to the service's constants.
+"""Translation tables: Ceph's words to the service's constants.
 
-Each table maps what the ceph ceph API returns (compared in upper
+Each table maps what the Ceph manager's REST API returns (compared in upper
 case) to a value of `delfin.common.constants`.  A word missing from a table
-maps to the table's default and is logged once, so a new firmware state
-shows up in the logs instead of breaking a sync.  Extend the tables as the
-backend's documentation or recordings reveal more values.
+maps to the table's default and is logged once, so a new Ceph state shows
+up in the logs instead of breaking a sync.
 """
 from oslo_log import log as logging
 
@@ -12,166 +11,81 @@ from delfin.common import constants
 
 LOG = logging.getLogger(__name__)
 
+# Cluster health (``health.status``).
 STORAGE_STATUS = {
-    'OK': constants.StorageStatus.NORMAL,
-    'DEGRADED': constants.StorageStatus.DEGRADED,
-    'FAILED': constants.StorageStatus.ABNORMAL,
-    'OFFLINE': constants.StorageStatus.OFFLINE,
+    'HEALTH_OK': constants.StorageStatus.NORMAL,
+    'HEALTH_WARN': constants.StorageStatus.DEGRADED,
+    'HEALTH_ERR': constants.StorageStatus.ABNORMAL,
 }
 
-POOL_STATUS = {
-    'OK': constants.StoragePoolStatus.NORMAL,
-    'DEGRADED': constants.StoragePoolStatus.DEGRADED,
-    'FAILED': constants.StoragePoolStatus.ABNORMAL,
-    'OFFLINE': constants.StoragePoolStatus.OFFLINE,
+# A pool's ``application_metadata``: what its data is used for.
+POOL_APPLICATION = {
+    'RBD': constants.StorageType.BLOCK,
+    'CEPHFS': constants.StorageType.FILE,
 }
 
-POOL_KIND = {
-    'BLOCK': constants.StorageType.BLOCK,
-    'FILE': constants.StorageType.FILE,
-    'UNIFIED': constants.StorageType.UNIFIED,
-}
-
-VOLUME_STATUS = {
-    'OK': constants.VolumeStatus.AVAILABLE,
-    'ONLINE': constants.VolumeStatus.AVAILABLE,
-    'FAILED': constants.VolumeStatus.ERROR,
-    'OFFLINE': constants.VolumeStatus.ERROR,
-}
-
-VOLUME_PROVISIONING = {
-    'THIN': constants.VolumeType.THIN,
-    'THICK': constants.VolumeType.THICK,
-    'FULL': constants.VolumeType.THICK,
-}
-
-CONTROLLER_STATUS = {
-    'OK': constants.ControllerStatus.NORMAL,
-    'DEGRADED': constants.ControllerStatus.DEGRADED,
-    'FAILED': constants.ControllerStatus.FAULT,
-    'OFFLINE': constants.ControllerStatus.OFFLINE,
-}
-
-PORT_PROTOCOL = {
-    'FC': constants.PortType.FC,
-    'ISCSI': constants.PortType.ISCSI,
-    'ETHERNET': constants.PortType.ETH,
-    'SAS': constants.PortType.SAS,
-    'NVME': constants.PortType.OTHER,
-}
-
-PORT_ROLE = {
-    'HOST': constants.PortLogicalType.FRONTEND,
-    'DRIVE': constants.PortLogicalType.BACKEND,
-    'MANAGEMENT': constants.PortLogicalType.MANAGEMENT,
-    'REPLICATION': constants.PortLogicalType.INTERCONNECT,
-}
-
-PORT_LINK = {
-    'UP': constants.PortConnectionStatus.CONNECTED,
-    'DOWN': constants.PortConnectionStatus.DISCONNECTED,
-}
-
-PORT_HEALTH = {
-    'OK': constants.PortHealthStatus.NORMAL,
-    'FAILED': constants.PortHealthStatus.ABNORMAL,
-    'DEGRADED': constants.PortHealthStatus.ABNORMAL,
-}
-
-DISK_MEDIA = {
+# OSD device classes of the CRUSH map.
+DISK_CLASS = {
+    'HDD': constants.DiskPhysicalType.HDD,
     'SSD': constants.DiskPhysicalType.SSD,
     'NVME': constants.DiskPhysicalType.NVME_SSD,
-    'SAS': constants.DiskPhysicalType.SAS,
-    'NL-SAS': constants.DiskPhysicalType.NL_SAS,
-    'SATA': constants.DiskPhysicalType.SATA,
 }
 
-DISK_ROLE = {
-    'DATA': constants.DiskLogicalType.MEMBER,
-    'SPARE': constants.DiskLogicalType.HOTSPARE,
-    'FREE': constants.DiskLogicalType.FREE,
-    'CACHE': constants.DiskLogicalType.CACHE,
-}
-
-DISK_STATUS = {
-    'OK': constants.DiskStatus.NORMAL,
-    'DEGRADED': constants.DiskStatus.DEGRADED,
-    'FAILED': constants.DiskStatus.ABNORMAL,
-    'OFFLINE': constants.DiskStatus.OFFLINE,
-}
-
+# Health check severities.
 ALERT_SEVERITY = {
-    'CRITICAL': constants.Severity.CRITICAL,
-    'MAJOR': constants.Severity.MAJOR,
-    'MINOR': constants.Severity.MINOR,
-    'WARNING': constants.Severity.WARNING,
-    'INFO': constants.Severity.INFORMATIONAL,
+    'HEALTH_ERR': constants.Severity.CRITICAL,
+    'HEALTH_WARN': constants.Severity.WARNING,
 }
 
+# Health check codes by their first word: which part of the cluster a
+# check is about.
 ALERT_TYPE = {
-    'HARDWARE': constants.EventType.EQUIPMENT_ALARM,
-    'NETWORK': constants.EventType.COMMUNICATIONS_ALARM,
-    'SOFTWARE': constants.EventType.PROCESSING_ERROR_ALARM,
-    'PERFORMANCE': constants.EventType.QUALITY_OF_SERVICE_ALARM,
-    'ENVIRONMENT': constants.EventType.ENVIRONMENTAL_ALARM,
-    'SECURITY': constants.EventType.SECURITY_MECHANISM_VIOLATION,
+    'OSD': constants.EventType.EQUIPMENT_ALARM,
+    'OSDMAP': constants.EventType.PROCESSING_ERROR_ALARM,
+    'MON': constants.EventType.EQUIPMENT_ALARM,
+    'MGR': constants.EventType.EQUIPMENT_ALARM,
+    'MDS': constants.EventType.EQUIPMENT_ALARM,
+    'DEVICE': constants.EventType.EQUIPMENT_ALARM,
+    'SLOW': constants.EventType.QUALITY_OF_SERVICE_ALARM,
+    'POOL': constants.EventType.QUALITY_OF_SERVICE_ALARM,
+    'PG': constants.EventType.PROCESSING_ERROR_ALARM,
+    'OBJECT': constants.EventType.PROCESSING_ERROR_ALARM,
+    'AUTH': constants.EventType.SECURITY_MECHANISM_VIOLATION,
+    'RECENT': constants.EventType.PROCESSING_ERROR_ALARM,
 }
 
-# The backend's trap variables (its MIB), under the example enterprise
-# number 32473 (RFC 5612): replace them with the backend's own OIDs.
-TRAP_PREFIX = '1.3.6.1.4.1.32473.1.'
-TRAP_CODE = TRAP_PREFIX + '1'
-TRAP_SEVERITY = TRAP_PREFIX + '2'
-TRAP_DESCRIPTION = TRAP_PREFIX + '3'
-TRAP_SEQUENCE = TRAP_PREFIX + '4'
-TRAP_TIME = TRAP_PREFIX + '5'
-TRAP_LOCATION = TRAP_PREFIX + '6'
-TRAP_STATE = TRAP_PREFIX + '7'
-TRAP_CATEGORY = TRAP_PREFIX + '8'
-TRAP_TITLE = TRAP_PREFIX + '9'
-
-# Trap states: a cleared alert is a recovery.
-ALERT_STATE = {
-    'RAISED': constants.Category.FAULT,
-    'EVENT': constants.Category.EVENT,
-    'CLEARED': constants.Category.RECOVERY,
-}
-
-# Performance: the metrics the driver serves per resource type, and the
-# backend field each one is read from.  The service checks names and
-# units against constants.CAPABILITY_METRICS / METRIC_UNITS.
+# Performance: what the driver serves per resource type, and the fields
+# of Ceph's statistics each metric is read from.  Ceph counts rates per
+# second; throughputs are converted from bytes to MB (2**20 bytes).
 _SERVED = (constants.Metrics.IOPS, constants.Metrics.READ_IOPS,
            constants.Metrics.WRITE_IOPS, constants.Metrics.THROUGHPUT,
            constants.Metrics.READ_THROUGHPUT,
-           constants.Metrics.WRITE_THROUGHPUT,
-           constants.Metrics.RESPONSE_TIME)
+           constants.Metrics.WRITE_THROUGHPUT)
 
 PERFORMANCE_METRICS = {
     resource_type: {m.name: {'unit': m.unit, 'description': m.description}
                     for m in _SERVED}
     for resource_type in (constants.ResourceType.STORAGE,
                           constants.ResourceType.STORAGE_POOL,
-                          constants.ResourceType.VOLUME,
-                          constants.ResourceType.PORT)
+                          constants.ResourceType.DISK)
 }
 
-METRIC_FIELDS = {
-    'iops': 'iops',
-    'read_iops': 'readIops',
-    'write_iops': 'writeIops',
-    'bandwidth_mbps': 'throughput',
-    'read_bandwidth_mbps': 'readThroughput',
-    'write_bandwidth_mbps': 'writeThroughput',
-    'latency_ms': 'responseTime',
-}
+BYTES_PER_MB = 1024 ** 2
 
-# Backend resource type names in the metrics API.
-METRIC_RESOURCE_TYPE = {
-    'SYSTEM': constants.ResourceType.STORAGE,
-    'POOL': constants.ResourceType.STORAGE_POOL,
-    'VOLUME': constants.ResourceType.VOLUME,
-    'PORT': constants.ResourceType.PORT,
-}
+# (read ops, write ops, read bytes, write bytes) statistics of each
+# resource type, in the order of `RATE_METRICS`.
+RATE_METRICS = ('readIops', 'writeIops', 'readThroughput',
+                'writeThroughput')
+POOL_RATES = ('rd', 'wr', 'rd_bytes', 'wr_bytes')
+# An OSD's counters: op_r/op_w are operations, op_out_bytes the bytes it
+# served (reads), op_in_bytes the bytes it received (writes).
+OSD_RATES = ('op_r', 'op_w', 'op_out_bytes', 'op_in_bytes')
+CLIENT_RATES = ('read_op_per_sec', 'write_op_per_sec', 'read_bytes_sec',
+                'write_bytes_sec')
+# Sums: metric -> (its read part, its write part).
+SUMS = {'iops': ('readIops', 'writeIops'),
+        'throughput': ('readThroughput', 'writeThroughput')}
+THROUGHPUTS = ('readThroughput', 'writeThroughput')
 
 _REPORTED = set()
 
@@ -184,6 +98,11 @@ def lookup(table, word, default):
     marker = (id(table), key)
     if marker not in _REPORTED:
         _REPORTED.add(marker)
-        LOG.warning("Unknown backend value %r, reported as %r", word,
-                    default)
+        LOG.warning("Unknown Ceph value %r, reported as %r", word, default)
     return default
+
+
+def alert_type(code):
+    """The event type of health check ``code`` (``OSD_DOWN`` ...)."""
+    first = str(code).split('_', 1)[0].upper()
+    return ALERT_TYPE.get(first, constants.EventType.NOT_SPECIFIED)
