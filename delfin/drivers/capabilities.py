@@ -26,8 +26,13 @@ capabilities, generated from ``constants.CAPABILITY_METRICS`` and
 ``GET /v1/storages/{id}/capabilities``::
 
     {"metadata": {"vendor": ..., "model": ...},
-     "spec": {<the driver's performance capabilities, or {}>},
+     "spec": {<the driver's performance capabilities>},
+     "metrics": [{"resource_type", "name", "unit", "description"}, ...],
      "resources": {"volume": "supported", "qtree": "unsupported", ...}}
+
+A driver without performance metrics has the spec ``{"is_historic":
+false, "resource_metrics": {}}`` and no metrics: the body is the same
+shape for every driver.
 """
 import threading
 import weakref
@@ -316,17 +321,38 @@ def supported_metrics(driver, context=None):
     return spec.get('resource_metrics') or {}
 
 
+def metric_list(spec):
+    """The metrics of performance capabilities as a flat, sorted list of
+    ``{resource_type, name, unit, description}`` (empty when none)."""
+    found = []
+    for rtype, metrics in sorted(((spec or {}).get('resource_metrics')
+                                  or {}).items()):
+        for name, info in sorted((metrics or {}).items()):
+            info = info or {}
+            found.append({'resource_type': rtype, 'name': name,
+                          'unit': info.get('unit'),
+                          'description': info.get('description')})
+    return found
+
+
 def view(storage, driver, spec):
     """The body of ``GET /v1/storages/{id}/capabilities``.
+
+    Every driver has one: a driver without performance metrics gets the
+    spec ``{'is_historic': False, 'resource_metrics': {}}`` and an empty
+    ``metrics`` list, and still lists the resource kinds it fills.
 
     :param storage: the storage row (``vendor`` and ``model``).
     :param driver: the storage's driver instance.
     :param spec: its performance capabilities (`performance_spec`).
     """
+    if not spec:
+        spec = {'is_historic': False, 'resource_metrics': {}}
     return {
         'metadata': {'vendor': storage.get('vendor'),
                      'model': storage.get('model')},
         'spec': spec,
+        'metrics': metric_list(spec),
         'resources': {name: SUPPORTED if ok else UNSUPPORTED
                       for name, ok in supported_kinds(driver).items()},
     }

@@ -10,6 +10,7 @@ from oslo_config import cfg
 from delfin import cryptor
 from delfin.db import api as db
 from delfin.tests.functional.api.conftest import make_storage
+from delfin.tests.unit.drivers import conftest as driver_fixtures
 
 CONF = cfg.CONF
 PASSWORD = 'pa55-w0rd-never-shown'
@@ -361,6 +362,32 @@ def test_capabilities(api):
                                 'model': 'fake_model'}
     assert body['spec']['resource_metrics']
     assert body['resources']['volume'] == 'supported'
+
+
+def test_capabilities_list_the_metrics(api):
+    storage = _register(api, '192.0.2.31')
+    body = api.get('/v1/storages/%s/capabilities' % storage['id']).json
+    assert {(m['resource_type'], m['name']) for m in body['metrics']} == {
+        (rtype, name) for rtype, metrics in
+        body['spec']['resource_metrics'].items() for name in metrics}
+
+
+sample_entry_points = driver_fixtures.sample_entry_points
+
+
+def test_capabilities_of_a_driver_without_metrics(api, sample_entry_points):
+    resp = api.post('/v1/storages', {
+        'vendor': 'sample', 'model': 'no_metrics',
+        'rest': {'host': '192.0.2.32', 'port': 8443, 'username': 'admin',
+                 'password': PASSWORD}})
+    assert resp.status_int == 201, resp.text
+    resp = api.get('/v1/storages/%s/capabilities' % resp.json['id'])
+    assert resp.status_int == 200, resp.text
+    body = resp.json
+    assert body['metrics'] == []
+    assert body['spec'] == {'is_historic': False, 'resource_metrics': {}}
+    assert body['resources']['volume'] == 'supported'
+    assert body['resources']['qtree'] == 'unsupported'
 
 
 def test_capabilities_of_unknown_storage_is_404(api):

@@ -16,6 +16,7 @@ SAMPLE_ENTRY_POINTS = {
     'sample unknown_kind': 'UnknownKindDriver',
     'sample unknown_metric': 'UnknownMetricDriver',
     'sample invalid_capabilities': 'InvalidCapabilitiesDriver',
+    'sample no_metrics': 'NoMetricsDriver',
     'sample broken_delete': 'BrokenDeleteDriver',
     'sample not_a_driver': 'NotADriver',
 }

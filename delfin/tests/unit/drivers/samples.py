@@ -143,6 +143,14 @@ class InvalidCapabilitiesDriver(DelfinStyleDriver):
             'volume': {'latency': {'unit': 'ms'}}}}
 
 
+class NoMetricsDriver(DelfinStyleDriver):
+    """Fills some kinds and collects no performance metrics."""
+
+    @staticmethod
+    def get_capabilities(context, filters=None):
+        return None
+
+
 class BrokenDeleteDriver(DelfinStyleDriver):
     def delete_storage(self, context):
         raise RuntimeError('backend session already gone')

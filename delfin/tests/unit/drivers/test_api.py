@@ -226,6 +226,26 @@ def test_capabilities_view(facade):
     assert set(body['resources'].values()) == {'supported'}
 
 
+def test_capabilities_list_the_metrics(facade):
+    storage_id = register(fake_access())
+    body = facade.get_capabilities(None, storage_id)
+    spec = body['spec']['resource_metrics']
+    assert len(body['metrics']) == sum(len(m) for m in spec.values())
+    for metric in body['metrics']:
+        assert spec[metric['resource_type']][metric['name']]['unit'] == \
+            metric['unit']
+
+
+def test_capabilities_of_a_driver_without_metrics(
+        facade, sample_entry_points):
+    storage_id = register(sample_access(model='no_metrics'))
+    body = facade.get_capabilities(None, storage_id)
+    assert body['metrics'] == []
+    assert body['spec'] == {'is_historic': False, 'resource_metrics': {}}
+    assert body['resources']['volume'] == 'supported'
+    assert body['resources']['qtree'] == 'unsupported'
+
+
 def test_invalid_capabilities_of_a_driver(facade, sample_entry_points):
     storage_id = register(sample_access(model='invalid_capabilities'))
     with pytest.raises(exception.InvalidStorageCapability):

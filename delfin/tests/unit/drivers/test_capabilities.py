@@ -181,8 +181,11 @@ def test_view_has_delfin_keys_and_the_inventory_part():
     d = samples.DelfinStyleDriver(storage_id='s')
     body = capabilities.view({'vendor': 'Sample', 'model': 'S1'}, d,
                              capabilities.performance_spec(d, None))
-    assert set(body) == {'metadata', 'spec', 'resources'}
+    assert set(body) == {'metadata', 'spec', 'metrics', 'resources'}
     assert body['metadata'] == {'vendor': 'Sample', 'model': 'S1'}
+    assert body['metrics'] == [{'resource_type': 'volume', 'name': 'iops',
+                                'unit': 'IOPS',
+                                'description': 'IO per second'}]
     assert body['resources']['volume'] == 'supported'
     assert body['resources']['qtree'] == 'unsupported'
     assert set(body['resources'].values()) == {'supported', 'unsupported'}
