@@ -6,17 +6,23 @@ an HMAC-SHA256, see the ``cryptography`` package).  The keys come from
 named by ``[security] secret_key_file``: one url-safe base64 key per line,
 blank lines and ``#`` comments ignored.  The first key encrypts; every key
 decrypts, so a key is rotated by putting a new key first, re-encrypting the
-stored tokens with :func:`reencrypt`, then removing the old key.  When
-neither source holds a key, the key file is created with one fresh key and
-mode 0600.
+stored tokens with :func:`reencrypt`, then removing the old key.  The key
+file is created (one fresh key, mode 0600) the first time a secret is
+encrypted; decrypting never creates it, nor any other file.
 
 Drivers written for Delfin call the module functions :func:`encode` and
 :func:`decode` on the passwords and tokens they keep, so those names stay.
-Delfin chose its implementation with ``[DEFAULT] delfin_cryptor`` (base64
-by default).  The option is still accepted so old configuration files load,
-but it is ignored: secrets are always encrypted with Fernet.  ``ICryptor``
-and ``_Base64`` remain for code that names them; ``_Base64`` only
-obfuscates and is never used to store anything.
+Delfin stored secrets as plain base64 (its ``_Base64``): :func:`decode`
+still reads such a value, that is anything that is not a Fernet token and
+decodes as base64 to UTF-8 text, while :func:`encode` always writes a
+Fernet token.  ``delfin-manage secrets status`` counts the base64 values
+left in the database and ``delfin-manage secrets rotate`` encrypts them.
+
+``[DEFAULT] delfin_cryptor`` names the implementation as in Delfin: this
+module's ``Fernet`` (the default), or the class path of an operator's own
+`ICryptor` (anything with static ``encode`` and ``decode``), which is then
+used for every secret.  Delfin's ``delfin.cryptor._Base64`` is refused with
+`UnsupportedCryptor`, because it would store secrets unencrypted.
 """
 import abc
 import base64
@@ -45,6 +51,11 @@ class InvalidCipherText(ValueError):
 
 class InvalidSecretKey(ValueError):
     """A configured key is not a valid Fernet key (the key is not shown)."""
+
+
+class UnsupportedCryptor(ValueError):
+    """``[DEFAULT] delfin_cryptor`` names an implementation that cannot
+    be used."""
 
 
 class ICryptor(abc.ABC):
@@ -83,19 +94,29 @@ class _KeyRing(object):
         self._source = None
         self._file_stamp = None
         self._multi = None
+        self._primary = None
 
     def reset(self):
         with self._lock:
             self._source = None
             self._file_stamp = None
             self._multi = None
+            self._primary = None
 
-    def get(self):
+    def get(self, create=True):
+        """The keys; the key file is created when missing only if
+        `create` (encrypting), otherwise `NoSecretKey` is raised."""
         source = _current_source()
         with self._lock:
             if self._multi is None or source != self._source:
-                self._load(source)
+                self._load(source, create)
             return self._multi
+
+    def primary(self):
+        """The key that encrypts, as a ``cryptography`` Fernet."""
+        self.get(create=False)
+        with self._lock:
+            return self._primary
 
     def reload_if_file_changed(self):
         """Reload when the key file changed on disk; True if it did."""
@@ -105,17 +126,18 @@ class _KeyRing(object):
                 return False
             if _file_stamp(source[1]) == self._file_stamp:
                 return False
-            self._load(source)
+            self._load(source, False)
             return True
 
-    def _load(self, source):
+    def _load(self, source, create):
         kind, value = source
         if kind == 'option':
             keys = _parse_keys(value, 'option [security] secret_keys')
             stamp = None
         else:
-            keys, stamp = _read_or_create_key_file(value)
+            keys, stamp = _read_or_create_key_file(value, create)
         self._multi = _fernet.MultiFernet(keys)
+        self._primary = keys[0]
         self._source = source
         self._file_stamp = stamp
 
@@ -152,8 +174,15 @@ def _file_stamp(path):
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def _read_or_create_key_file(path):
+class NoSecretKey(InvalidCipherText):
+    """Nothing was ever encrypted here: no key file exists yet."""
+
+
+def _read_or_create_key_file(path, create):
     if not os.path.exists(path):
+        if not create:
+            raise NoSecretKey("No secret key exists yet (%s is missing), so "
+                              "no token can be decrypted" % path)
         _create_key_file(path, [generate_key()])
     st = os.stat(path)
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
@@ -224,8 +253,40 @@ def _as_bytes(value, name):
                     % (name, type(value).__name__))
 
 
+_TOKEN_VERSION = 0x80
+# Version, timestamp and IV (25 bytes), one AES block at least, HMAC (32).
+_TOKEN_MIN_BYTES = 25 + 16 + 32
+
+
+def is_token(value):
+    """True if `value` (str or bytes) has the shape of a Fernet token."""
+    data = _as_bytes(value, 'value').strip()
+    if not data.startswith(b'gAAAAA'):
+        return False
+    try:
+        raw = base64.b64decode(data, altchars=b'-_', validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return (len(raw) >= _TOKEN_MIN_BYTES and raw[0] == _TOKEN_VERSION
+            and (len(raw) - _TOKEN_MIN_BYTES) % 16 == 0)
+
+
+def legacy_text(value):
+    """The text of a value Delfin stored as base64, or None when `value`
+    is a Fernet token, empty, not base64, or not UTF-8 text once decoded.
+    """
+    data = _as_bytes(value, 'value').strip()
+    if not data or is_token(data):
+        return None
+    try:
+        return base64.b64decode(data, validate=True).decode('utf-8')
+    except (binascii.Error, ValueError):
+        return None
+
+
 class Fernet(ICryptor):
-    """The implementation used for every stored secret."""
+    """The implementation used for every stored secret: encrypts with the
+    first configured key, decrypts with any, and reads Delfin's base64."""
 
     @staticmethod
     def encode(plain_text):
@@ -235,6 +296,13 @@ class Fernet(ICryptor):
     @staticmethod
     def decode(cipher_text):
         token = _as_bytes(cipher_text, 'cipher_text')
+        if not is_token(token):
+            text = legacy_text(token)
+            if text is None:
+                raise InvalidCipherText(
+                    "Neither a token made by a configured secret key nor "
+                    "a base64 value")
+            return text
         plain = _with_keys(lambda keys: keys.decrypt(token))
         try:
             return plain.decode('utf-8')
@@ -244,43 +312,157 @@ class Fernet(ICryptor):
     @staticmethod
     def reencrypt(token):
         data = _as_bytes(token, 'token')
+        text = legacy_text(data)
+        if text is not None:
+            return Fernet.encode(text)
         return _with_keys(lambda keys: keys.rotate(data)).decode('ascii')
+
+    @staticmethod
+    def classify(value):
+        data = _as_bytes(value, 'value')
+        if legacy_text(data) is not None:
+            return LEGACY
+        if not is_token(data) or not _readable(data):
+            return UNREADABLE
+        try:
+            _KEYRING.primary().decrypt(data.strip())
+            return ENCRYPTED
+        except _fernet.InvalidToken:
+            return OLD_KEY
+
+
+def _readable(token):
+    try:
+        _with_keys(lambda keys: keys.decrypt(token))
+        return True
+    except InvalidCipherText:
+        return False
 
 
 def _with_keys(operation):
     try:
-        return operation(_KEYRING.get())
+        return operation(_KEYRING.get(create=False))
     except _fernet.InvalidToken:
         # A rotation in another process may have put a new key in the file.
         if _KEYRING.reload_if_file_changed():
             try:
-                return operation(_KEYRING.get())
+                return operation(_KEYRING.get(create=False))
             except _fernet.InvalidToken:
                 pass
     raise InvalidCipherText("Not a token made by any configured secret key")
 
 
-# Delfin resolved this from [DEFAULT] delfin_cryptor; it is now fixed.
-_cryptor = Fernet
+# What `classify` says of a stored secret.
+ENCRYPTED = 'encrypted'      # a token of the first (encrypting) key
+OLD_KEY = 'old-key'          # a token of another configured key
+LEGACY = 'legacy-base64'     # Delfin's base64, not encrypted
+UNREADABLE = 'unreadable'    # none of the above
+
+_BUILT_IN = 'delfin.cryptor.Fernet'
+_REFUSED = {
+    'delfin.cryptor._Base64': (
+        "it would store secrets as plain base64. Remove the option: "
+        "secrets are encrypted with the keys of [security], the base64 "
+        "values Delfin stored are still read, and 'delfin-manage secrets "
+        "rotate' encrypts them"),
+}
+_resolved = {}
+_resolved_lock = threading.Lock()
+
+
+class _Custom(object):
+    """An operator's own implementation named by delfin_cryptor."""
+
+    def __init__(self, cls):
+        self.cls = cls
+
+    def encode(self, plain_text):
+        return self.cls.encode(plain_text)
+
+    def decode(self, cipher_text):
+        return self.cls.decode(cipher_text)
+
+    def reencrypt(self, token):
+        return self.cls.encode(self.cls.decode(token))
+
+    def classify(self, value):
+        try:
+            self.cls.decode(value)
+            return ENCRYPTED
+        except Exception:
+            return UNREADABLE
+
+
+def _load_custom(name):
+    from oslo_utils import importutils
+    try:
+        cls = importutils.import_class(name)
+    except Exception as err:
+        raise UnsupportedCryptor(
+            "[DEFAULT] delfin_cryptor = %s cannot be imported (%s: %s)"
+            % (name, type(err).__name__, err))
+    for method in ('encode', 'decode'):
+        if not callable(getattr(cls, method, None)):
+            raise UnsupportedCryptor(
+                "[DEFAULT] delfin_cryptor = %s has no %s(text) method"
+                % (name, method))
+    LOG.info("Secrets are encrypted with %s ([DEFAULT] delfin_cryptor)",
+             name)
+    return _Custom(cls)
+
+
+def implementation():
+    """The implementation ``[DEFAULT] delfin_cryptor`` selects.
+
+    :raises UnsupportedCryptor: the option names Delfin's base64 or a
+        class that cannot be used (the message says why).
+    """
+    name = (CONF.delfin_cryptor or '').strip() or _BUILT_IN
+    impl = _resolved.get(name)
+    if impl is None:
+        if name in _REFUSED:
+            raise UnsupportedCryptor(
+                "[DEFAULT] delfin_cryptor = %s is not supported: %s"
+                % (name, _REFUSED[name]))
+        with _resolved_lock:
+            impl = _resolved.get(name)
+            if impl is None:
+                impl = Fernet if name == _BUILT_IN else _load_custom(name)
+                _resolved[name] = impl
+    return impl
+
+
+def check_configuration():
+    """Raise `UnsupportedCryptor` now if delfin_cryptor cannot be used
+    (services call it when they start)."""
+    implementation()
 
 
 def encode(plain_text):
     """Encrypt `plain_text` (str) with the first key; return the token."""
-    return _cryptor.encode(plain_text)
+    return implementation().encode(plain_text)
 
 
 def decode(cipher_text):
-    """Decrypt a token made by any configured key; return the text.
+    """Return the text of a token made by any configured key, or of a
+    base64 value stored by Delfin.
 
-    Raises TypeError for None and InvalidCipherText (a ValueError) for text
-    that is not such a token.
+    Raises TypeError for None and InvalidCipherText (a ValueError) for a
+    value that is neither.
     """
-    return _cryptor.decode(cipher_text)
+    return implementation().decode(cipher_text)
 
 
 def reencrypt(token):
-    """Return `token` re-encrypted with the first key (for key rotation)."""
-    return _cryptor.reencrypt(token)
+    """Return `token` encrypted with the first key (for key rotation);
+    a base64 value stored by Delfin comes back encrypted too."""
+    return implementation().reencrypt(token)
+
+
+def classify(value):
+    """What a stored secret is: `ENCRYPTED`, `OLD_KEY`, `LEGACY` or
+    `UNREADABLE` (a custom implementation only tells readable ones)."""
+    return implementation().classify(value)
 
 
 def generate_key():

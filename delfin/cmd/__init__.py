@@ -56,6 +56,11 @@ def prepare(argv=None, prog=None, cli_opts=()):
     # Paths in the configuration are relative to where the service runs;
     # pin them now so that options built from $state_path agree.
     CONF.set_override('state_path', os.path.abspath(CONF.state_path))
+    from delfin import cryptor
+    try:
+        cryptor.check_configuration()
+    except cryptor.UnsupportedCryptor as err:
+        sys.exit(str(err))
 
 
 def log_configuration():

@@ -20,9 +20,13 @@ default_opts = [
     cfg.StrOpt('delfin_alert_topic', default='delfin-alert',
                help='RPC topic of the alert service.'),
     cfg.StrOpt('delfin_cryptor', default='delfin.cryptor.Fernet',
-               help='Accepted for compatibility with Delfin configuration '
-                    'files; secrets are always encrypted with Fernet keys '
-                    '(see [security]).'),
+               help='Class that encrypts the secrets stored in the '
+                    'database: delfin.cryptor.Fernet (the keys of '
+                    '[security]; base64 values written by Delfin are still '
+                    'read) or the path of an own class with static '
+                    'encode(text) and decode(text). Delfin\'s '
+                    'delfin.cryptor._Base64 is refused at start because it '
+                    'stores secrets unencrypted.'),
 ]
 
 

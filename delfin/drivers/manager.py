@@ -15,6 +15,11 @@ the next `get_driver` builds a new instance, in this process and in every
 other process that holds one.  Registration and access-info checks use
 `build_driver`, which never touches the cache.
 
+A name not found among the entry points stevedore read when the process
+started is looked up again in the metadata installed now, so a driver
+installed while the service runs is used without a restart; the error of
+a name still not found lists the installed drivers.
+
 Building a driver only calls its constructor: drivers do no I/O there.
 
 Every instance receives ``verify``: ``False`` when ``[storage_driver]
@@ -24,6 +29,8 @@ tokens of `delfin.cryptor` that drivers decode themselves.
 """
 import copy
 import hashlib
+import importlib
+import importlib.metadata
 import json
 import threading
 
@@ -81,6 +88,50 @@ def _load_access_info(storage_id):
     return db_api.get('access_info', storage_id)
 
 
+def installed_driver_names():
+    """Names of the driver entry points installed right now."""
+    return sorted({ep.name for ep in
+                   importlib.metadata.entry_points(group=NAMESPACE)})
+
+
+def _not_found(name):
+    """StorageDriverNotFound naming what was asked and what is there."""
+    installed = installed_driver_names()
+    text = exception.StorageDriverNotFound.msg_fmt.format(name)
+    if installed:
+        text += ' Installed drivers: %s.' % ', '.join(
+            "'%s'" % n for n in installed)
+    else:
+        text += ' No driver is installed.'
+    return exception.StorageDriverNotFound(name, message=text)
+
+
+def _load_installed(name):
+    """Load driver `name` from the metadata installed now, bypassing
+    stevedore's per-process cache; the driver folders of distributions
+    installed since start (see `delfin.drivers`) are added first."""
+    import delfin.drivers
+    delfin.drivers.extend_path()
+    importlib.invalidate_caches()
+    found = {}
+    for ep in importlib.metadata.entry_points(group=NAMESPACE):
+        if ep.name == name:
+            found.setdefault(ep.value, ep)
+    if not found:
+        raise _not_found(name)
+    if len(found) > 1:
+        raise exception.DuplicateExtension(name)
+    entry_point = list(found.values())[0]
+    try:
+        cls = entry_point.load()
+    except Exception as err:
+        LOG.error("Storage driver '%s' failed to load: %s", name, err)
+        raise exception.StorageDriverNotFound(name)
+    LOG.info("Storage driver '%s' installed since start found in %s", name,
+             entry_point.value)
+    return cls
+
+
 class _Cached(object):
     __slots__ = ('driver', 'fingerprint')
 
@@ -111,8 +162,9 @@ class DriverManager(object):
     def get_driver_class(self, vendor, model):
         """The driver class registered as ``"<vendor> <model>"``.
 
-        :raises StorageDriverNotFound: no such entry point, or it fails to
-            import (the cause is logged).
+        :raises StorageDriverNotFound: no such entry point, even among the
+            drivers installed since start (the message names the installed
+            ones), or it fails to import (the cause is logged).
         :raises InvalidStorageCapability: the class declares invalid
             capabilities.
         """
@@ -134,31 +186,23 @@ class DriverManager(object):
         def on_failure(manager, entrypoint, err):
             failures.append(err)
 
-        def load():
-            return stevedore.DriverManager(
+        try:
+            mgr = stevedore.DriverManager(
                 NAMESPACE, name, invoke_on_load=False,
                 on_load_failure_callback=on_failure)
-
-        try:
-            try:
-                mgr = load()
-            except stevedore.exception.NoMatches:
-                if failures:
-                    raise
-                # stevedore keeps the entry points it saw first for the
-                # life of the process; a driver installed since then is
-                # only found after forgetting them.
-                stevedore.ExtensionManager.ENTRY_POINT_CACHE.pop(NAMESPACE,
-                                                                 None)
-                mgr = load()
+            cls = mgr.driver
         except stevedore.exception.NoMatches:
             if failures:
                 LOG.error("Storage driver '%s' failed to load: %s", name,
                           failures[-1])
-            raise exception.StorageDriverNotFound(name)
+                raise exception.StorageDriverNotFound(name)
+            # stevedore keeps the entry points it read first for the life
+            # of the process: a driver installed since is looked up again
+            # in the installed metadata itself.
+            cls = _load_installed(name)
         except stevedore.exception.MultipleMatches:
             raise exception.DuplicateExtension(name)
-        return capabilities.validate_driver_class(mgr.driver)
+        return capabilities.validate_driver_class(cls)
 
     # -- instances --------------------------------------------------------
 

@@ -18,7 +18,7 @@ go wrong, all of which this module inspects:
   the project's packaging files declare an entry point that the installed
   metadata predates (the package was edited but not reinstalled);
 * stevedore's entry point cache disagrees with the installed metadata; and
-  a running service keeps the entry point list it read when it started.
+  a running service keeps the driver classes it has loaded.
 """
 import configparser
 import dataclasses
@@ -45,9 +45,10 @@ HIDDEN = 'hidden'
 STALE_CACHE = 'stale-cache'
 
 RESTART_HINT = (
-    "A running delfin-api / delfin-task / delfin-alert process reads the "
-    "driver entry points once, when it starts: restart it after installing "
-    "or reinstalling a driver.")
+    "A running delfin-api / delfin-task / delfin-alert process looks a "
+    "driver it does not know up again in the installed metadata, so a newly "
+    "installed driver needs no restart; restart it after upgrading or "
+    "reinstalling a driver it has already loaded.")
 
 
 @dataclasses.dataclass

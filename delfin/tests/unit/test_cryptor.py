@@ -153,12 +153,102 @@ def test_decode_none_raises_type_error(key_file):
         cryptor.encode(None)
 
 
-@pytest.mark.parametrize('text', ['not a token', 'YWJj', ''])
+@pytest.mark.parametrize('text', [
+    'not a token', '', 'gAAAAAnotreallyatoken==',
+    # base64, but of bytes that are not UTF-8 text
+    base64.b64encode(b'\xff\xfe\x00').decode()])
 def test_decode_of_a_non_token_raises_value_error(key_file, text):
     with pytest.raises(cryptor.InvalidCipherText) as info:
         cryptor.decode(text)
     assert isinstance(info.value, ValueError)
     assert 'secret key' in str(info.value)
+
+
+@pytest.mark.parametrize('plain', ['password', 'pässwörd ✓', 'a:b/c+d='])
+def test_decode_reads_the_base64_values_delfin_stored(key_file, plain):
+    stored = base64.b64encode(plain.encode('utf-8')).decode('ascii')
+    assert cryptor.decode(stored) == plain
+    assert cryptor.decode(stored.encode('ascii')) == plain
+    assert cryptor.legacy_text(stored) == plain
+    assert cryptor.classify(stored) == cryptor.LEGACY
+    # Reading it needed no key, so none was made.
+    assert not key_file.exists()
+
+
+def test_encode_always_writes_a_token_never_base64(key_file):
+    token = cryptor.encode('password')
+    assert cryptor.is_token(token)
+    assert cryptor.legacy_text(token) is None
+    assert token != base64.b64encode(b'password').decode()
+    assert cryptor.classify(token) == cryptor.ENCRYPTED
+
+
+def test_reencrypt_turns_a_base64_value_into_a_token(key_file):
+    token = cryptor.reencrypt('cGFzc3dvcmQ=')
+    assert cryptor.is_token(token)
+    keys = _keys_in(key_file)
+    assert fernet.Fernet(keys[0].encode()).decrypt(token.encode()) \
+        == b'password'
+
+
+def test_classify_tells_old_keys_and_unreadable_values(option_keys):
+    old_key, new_key = cryptor.generate_key(), cryptor.generate_key()
+    option_keys([old_key])
+    old_token = cryptor.encode('x')
+    option_keys([new_key, old_key])
+    assert cryptor.classify(old_token) == cryptor.OLD_KEY
+    assert cryptor.classify(cryptor.encode('y')) == cryptor.ENCRYPTED
+    foreign = fernet.Fernet(fernet.Fernet.generate_key()).encrypt(b'z')
+    assert cryptor.classify(foreign) == cryptor.UNREADABLE
+    assert cryptor.classify('not base64!') == cryptor.UNREADABLE
+
+
+def test_decoding_a_token_without_any_key_creates_no_file(key_file):
+    foreign = fernet.Fernet(fernet.Fernet.generate_key()).encrypt(b'x')
+    with pytest.raises(cryptor.InvalidCipherText):
+        cryptor.decode(foreign)
+    assert not key_file.parent.exists()
+
+
+def test_base64_cryptor_option_is_refused_with_a_reason(key_file):
+    CONF.set_override('delfin_cryptor', 'delfin.cryptor._Base64')
+    with pytest.raises(cryptor.UnsupportedCryptor) as info:
+        cryptor.encode('x')
+    message = str(info.value)
+    assert 'delfin_cryptor' in message and 'base64' in message
+    assert 'secrets rotate' in message
+    with pytest.raises(cryptor.UnsupportedCryptor):
+        cryptor.check_configuration()
+
+
+def test_unknown_cryptor_class_is_refused_naming_it(key_file):
+    CONF.set_override('delfin_cryptor', 'no.such.module.Cryptor')
+    with pytest.raises(cryptor.UnsupportedCryptor) as info:
+        cryptor.decode('YWJj')
+    assert 'no.such.module.Cryptor' in str(info.value)
+
+
+class Rot13(cryptor.ICryptor):
+    """An operator's own implementation, for the option tests."""
+
+    @staticmethod
+    def encode(plain_text):
+        import codecs
+        return 'rot13:' + codecs.encode(plain_text, 'rot13')
+
+    @staticmethod
+    def decode(cipher_text):
+        import codecs
+        return codecs.decode(cipher_text[len('rot13:'):], 'rot13')
+
+
+def test_own_cryptor_class_is_honoured(key_file):
+    CONF.set_override('delfin_cryptor', __name__ + '.Rot13')
+    assert cryptor.encode('abc') == 'rot13:nop'
+    assert cryptor.decode('rot13:nop') == 'abc'
+    assert cryptor.reencrypt('rot13:nop') == 'rot13:nop'
+    assert cryptor.classify('rot13:nop') == cryptor.ENCRYPTED
+    assert not key_file.exists()
 
 
 def test_token_of_an_unknown_key_is_rejected(key_file):
@@ -200,6 +290,30 @@ def _run(code, cwd, env_extra=None):
     env.update(env_extra or {})
     return subprocess.run([sys.executable, '-c', code], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=60)
+
+
+def test_decoding_creates_no_file_in_the_working_directory(tmp_path):
+    result = _run("from delfin import cryptor\n"
+                  "print(cryptor.decode('cGFzc3dvcmQ='))\n"
+                  "try:\n"
+                  "    cryptor.decode('gAAAAABpRk' + 'A' * 130)\n"
+                  "except ValueError as e:\n"
+                  "    print(e)\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == 'password'
+    assert os.listdir(tmp_path) == []
+
+
+def test_service_refuses_to_start_with_the_base64_cryptor(tmp_path):
+    conf = tmp_path / 'delfin.conf'
+    conf.write_text('[DEFAULT]\ndelfin_cryptor = delfin.cryptor._Base64\n')
+    result = _run("from delfin import cmd\n"
+                  "cmd.prepare(['--config-file', %r])\n"
+                  "print('started')" % str(conf), tmp_path)
+    assert result.returncode == 1
+    assert 'started' not in result.stdout
+    assert 'delfin_cryptor = delfin.cryptor._Base64 is not supported' \
+        in result.stderr
 
 
 def test_import_needs_no_prior_config_import(tmp_path):

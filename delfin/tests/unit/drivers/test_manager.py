@@ -41,8 +41,42 @@ def test_unknown_vendor_model_is_storage_driver_not_found():
     with pytest.raises(exception.StorageDriverNotFound) as err:
         manager.DriverManager().get_driver_class('nope', 'nothing')
     assert err.value.code == 404
-    assert str(err.value) == \
-        "Storage driver 'nope nothing'could not be found."
+    assert err.value.error_args == ('nope nothing',)
+    # Delfin's message, then the drivers that are installed.
+    assert str(err.value) == (
+        "Storage driver 'nope nothing'could not be found. "
+        "Installed drivers: 'fake_storage fake_driver'.")
+
+
+def test_driver_installed_after_the_first_lookup_is_found(tmp_path,
+                                                          monkeypatch):
+    site = tmp_path / 'site'
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    mgr = manager.DriverManager()
+    with pytest.raises(exception.StorageDriverNotFound) as err:
+        mgr.get_driver_class('late', 'box')
+    assert "'late box'" in str(err.value)
+    # Installed now, as pip would: module and metadata in a folder that
+    # was already on sys.path when stevedore read the entry points.
+    (site / 'late_box_driver.py').write_text(
+        'from delfin.drivers.fake_storage import FakeStorageDriver\n'
+        'class LateDriver(FakeStorageDriver):\n'
+        '    pass\n')
+    info = site / 'late_box_driver-1.0.dist-info'
+    info.mkdir()
+    (info / 'METADATA').write_text(
+        'Metadata-Version: 2.1\nName: late-box-driver\nVersion: 1.0\n')
+    (info / 'entry_points.txt').write_text(
+        '[delfin.storage.drivers]\nlate box = late_box_driver:LateDriver\n')
+    cls = mgr.get_driver_class('late', 'box')
+    assert cls.__name__ == 'LateDriver'
+    # Another process-wide manager finds it too, and lists it when
+    # something else is missing.
+    with pytest.raises(exception.StorageDriverNotFound) as err:
+        manager.DriverManager().get_driver_class('still', 'missing')
+    assert "'late box'" in str(err.value)
+    assert "'fake_storage fake_driver'" in str(err.value)
 
 
 def test_driver_that_fails_to_import_is_not_found_and_logged(
