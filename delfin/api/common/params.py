@@ -4,8 +4,10 @@ Every paged collection of the API takes the same query parameters:
 
 * filters: ``<column>=<value>`` for the columns the collection allows (a
   kind's ``filters`` in the resource registry); repeating a parameter
-  matches any of its values.  Any other parameter is refused with 400
-  ``InvalidInput`` rather than ignored, so a typo never reads as "no rows".
+  matches any of its values.  A parameter the collection does not know is
+  ignored (logged at debug level), as Delfin ignores it: the SODA
+  dashboard sends such parameters.  A known parameter with a bad value is
+  a 400 ``InvalidInput``.
 * ``sort=key[:asc|desc],...`` or Delfin's older ``sort_key``/``sort_dir``;
   default ``created_at`` descending, and ``created_at`` always closes the
   order (with the first key's direction), as in Delfin.
@@ -21,12 +23,14 @@ import dataclasses
 
 import sqlalchemy as sa
 from oslo_config import cfg
+from oslo_log import log as logging
 
 from delfin import exception
 from delfin.db import api as db
 from delfin.db import engine as db_engine
 
 CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
 
 MAX_OFFSET = 2147483647
 PAGING_KEYS = ('limit', 'offset', 'marker', 'sort', 'sort_key', 'sort_dir')
@@ -167,9 +171,9 @@ def parse(query, table, allowed_filters, fixed=None, ignored=(),
             filters[name] = converted[0] if len(converted) == 1 \
                 else converted
         else:
-            raise exception.InvalidInput(
-                "Invalid filter: %s (accepted: %s)"
-                % (name, ', '.join(sorted(allowed_filters))))
+            LOG.debug("Ignoring the unknown list parameter %r of %s "
+                      "(accepted filters: %s)", name, table.name,
+                      ', '.join(sorted(allowed_filters)))
     filters.update(fixed)
     marker = paging.get('marker')
     return ListParams(

@@ -208,7 +208,15 @@ def test_list_storages(api):
 
 
 @pytest.mark.parametrize('query', ['sync_status=SYNCED', 'deleted=1',
-                                   'bogus=1', 'limit=-3', 'sort=nope'])
+                                   'bogus=1'])
+def test_unknown_storage_list_parameter_is_ignored(api, query):
+    registered = api.get('/v1/storages').json['total']
+    resp = api.get('/v1/storages?' + query)
+    assert resp.status_int == 200, resp.text
+    assert resp.json['total'] == registered
+
+
+@pytest.mark.parametrize('query', ['limit=-3', 'sort=nope', 'offset=x'])
 def test_bad_storage_list_query_is_400(api, query):
     resp = api.get('/v1/storages?' + query)
     assert resp.status_int == 400
@@ -295,6 +303,8 @@ def test_jobs_list_and_errors(api):
                    % storage['id']).json
     assert only['total'] == 1
     assert api.get('/v1/storages/%s/jobs?bogus=1'
+                   % storage['id']).json['total'] == 2
+    assert api.get('/v1/storages/%s/jobs?limit=x'
                    % storage['id']).status_int == 400
     assert api.get('/v1/storages/nope/jobs').json['error_code'] == \
         'StorageNotFound'
