@@ -279,6 +279,10 @@ def kind_keys(kind):
     if kind.name != 'storage':
         keys.append('storage_id')
     keys += [f.name for f in kind.fields]
+    if 'description' not in keys and kind.name != 'storage':
+        # Clients use every item's description as a string (see
+        # `is_text_key`): a kind without one shows "".
+        keys.append('description')
     keys += ['created_at', 'updated_at']
     return tuple(keys)
 

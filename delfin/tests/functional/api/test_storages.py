@@ -283,6 +283,10 @@ def test_sync_all_skips_busy_storages(api):
     started = {j['storage_id'] for j in resp.json['jobs']}
     assert busy['id'] not in started
     assert started == {s['id'] for s in storages} - {busy['id']}
+    # The busy storage is named, with the reason, instead of left out
+    # silently.
+    assert [(s['storage_id'], s['error_code']) for s in
+            resp.json['skipped']] == [(busy['id'], 'StorageIsSyncing')]
     for job in resp.json['jobs']:
         assert api.wait_job(job['storage_id'], job['id'])['state'] == \
             'succeeded'
@@ -460,9 +464,17 @@ def test_all_access_infos(api):
     assert resp.status_int == 200
     infos = resp.json['access_infos']
     assert len(infos) == len(db.list_rows('access_info'))
+    assert resp.json['total'] == len(infos) > 0
+    names = {s['id']: s['name'] for s in
+             api.get('/v1/storages').json['storages']}
     for info in infos:
         for name in ('rest', 'ssh', 'cli', 'smis'):
             assert 'password' not in (info[name] or {})
+        # The storage's name when registration gave none.
+        assert info['storage_name'] == names[info['storage_id']]
+        assert info['storage_name']
+    one = api.get('/v1/storages/%s/access-info' % infos[0]['storage_id'])
+    assert one.json['storage_name'] == names[infos[0]['storage_id']]
 
 
 # -- delete -------------------------------------------------------------------
