@@ -792,6 +792,28 @@ def _executemany(conn, stmt, rows):
 _TIME_COLUMNS = frozenset(('created_at', 'updated_at', 'cleared_at', 'now'))
 
 
+REMOVED = 'removed'
+
+
+def removed_storage_changes(storage):
+    """The open alerts of ``storage`` as changes that resolve them (state
+    cleared, change ``removed``): what the exporters are told when the
+    storage is removed, before its alerts go with it."""
+    stmt = sa.select(TABLE).where(
+        TABLE.c.storage_id == storage['id'],
+        TABLE.c.state == constants.AlertState.OPEN,
+        TABLE.c.category != constants.Category.RECOVERY)
+    with db_engine.reader() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(stmt)]
+    now = db_api.utcnow()
+    attrs = {storage['id']: _storage_attrs(storage)}
+    changes = []
+    for row in rows:
+        row.update(state=constants.AlertState.CLEARED, cleared_at=now)
+        changes.append(AlertStore._change(row, REMOVED, attrs))
+    return changes
+
+
 def open_alerts_pages(page_size=500):
     """Open alerts (not recoveries) with their storage's attributes, in
     pages of ``page_size`` rows: what an exporter re-sends."""

@@ -4,6 +4,7 @@
     delfin-manage [--config-file F] db current
     delfin-manage [--config-file F] secrets rotate [--new-key]
     delfin-manage [--config-file F] config generate [--output-file F]
+    delfin-manage [--config-file F] import-delfin --from DB_URL [--dry-run]
 
 ``secrets rotate`` re-encrypts every stored secret (access-info passwords,
 SNMP communities and keys of alert sources) with the first configured key,
@@ -17,6 +18,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from delfin import cmd
+from delfin.cmd import import_delfin
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
@@ -156,6 +158,8 @@ def _add_parsers(subparsers):
         'generate', help='write a sample configuration file')
     generate.add_argument('--output-file', default=None)
     generate.set_defaults(func=config_generate)
+
+    import_delfin.add_parser(subparsers)
 
 
 COMMAND_OPT = cfg.SubCommandOpt('command', title='Commands',

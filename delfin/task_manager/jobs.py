@@ -47,7 +47,10 @@ State = constants.SyncJobState
 TRIGGER_MANUAL = 'manual'
 TRIGGER_REGISTER = 'register'
 TRIGGER_PERIODIC = 'periodic'
-TRIGGERS = (TRIGGER_MANUAL, TRIGGER_REGISTER, TRIGGER_PERIODIC)
+# The first sync of a storage imported from a Delfin database.
+TRIGGER_IMPORT = 'import'
+TRIGGERS = (TRIGGER_MANUAL, TRIGGER_REGISTER, TRIGGER_PERIODIC,
+            TRIGGER_IMPORT)
 
 SYNCED = 'SYNCED'
 SYNCING = 'SYNCING'

@@ -4,8 +4,10 @@ Every paged collection of the API takes the same query parameters:
 
 * filters: ``<column>=<value>`` for the columns the collection allows (a
   kind's ``filters`` in the resource registry); repeating a parameter
-  matches any of its values.  Any other parameter is refused with 400
-  ``InvalidInput`` rather than ignored, so a typo never reads as "no rows".
+  matches any of its values.  A parameter the collection does not know is
+  ignored (logged at debug level), as Delfin ignores it: the SODA
+  dashboard sends such parameters.  A known parameter with a bad value is
+  a 400 ``InvalidInput``.
 * ``sort=key[:asc|desc],...`` or Delfin's older ``sort_key``/``sort_dir``;
   default ``created_at`` descending, and ``created_at`` always closes the
   order (with the first key's direction), as in Delfin.
@@ -22,12 +24,14 @@ import re
 
 import sqlalchemy as sa
 from oslo_config import cfg
+from oslo_log import log as logging
 
 from delfin import exception
 from delfin.db import api as db
 from delfin.db import engine as db_engine
 
 CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
 
 MAX_OFFSET = 2147483647
 INT32 = (-2 ** 31, 2 ** 31 - 1)
@@ -179,10 +183,11 @@ def _convert(table, name, value):
     return value
 
 
-def _refuse_filter(name, allowed_filters):
-    raise exception.InvalidInput(
-        "Invalid filter: %s (accepted: %s)"
-        % (name, ', '.join(sorted(allowed_filters))))
+def _ignore(name, table, allowed_filters):
+    # Delfin ignores the query parameters it does not filter on, and its
+    # clients (the SODA dashboard among them) send some.
+    LOG.debug("Ignoring the list parameter %r of %s (accepted filters: "
+              "%s)", name, table.name, ', '.join(sorted(allowed_filters)))
 
 
 def parse(query, table, allowed_filters, fixed=None, ignored=(),
@@ -207,12 +212,12 @@ def parse(query, table, allowed_filters, fixed=None, ignored=(),
             # type, whether or not it may filter the list.
             converted = [_convert(table, name, v) for v in values]
             if name not in allowed_filters:
-                _refuse_filter(name, allowed_filters)
+                _ignore(name, table, allowed_filters)
             elif name not in fixed:
                 filters[name] = converted[0] if len(converted) == 1 \
                     else converted
         else:
-            _refuse_filter(name, allowed_filters)
+            _ignore(name, table, allowed_filters)
     filters.update(fixed)
     marker = paging.get('marker')
     return ListParams(

@@ -38,6 +38,26 @@ def project(row, keys):
     return {k: format_datetime(row.get(k)) for k in keys}
 
 
+# Keys that clients (the SODA dashboard among them) use as strings, calling
+# string methods on them: shown as "" rather than null.
+_TEXT_KEYS = frozenset(('id', 'storage_id', 'name', 'description', 'vendor',
+                        'model', 'serial_number'))
+
+
+def is_text_key(key):
+    """Whether a view shows ``key`` as "" when it has no value."""
+    return key in _TEXT_KEYS or (key.startswith('native_') and
+                                 key.endswith('_id'))
+
+
+def fill_text(view, keys=None):
+    """``view`` with its text keys (among ``keys``) null turned into ""."""
+    for key in (view if keys is None else keys):
+        if view.get(key) is None and is_text_key(key):
+            view[key] = ''
+    return view
+
+
 class Projection(object):
     """A compiled `project` for rows whose datetime keys are known.
 
@@ -54,6 +74,7 @@ class Projection(object):
                                    if k in self.keys)
         self.reuse = columns is not None and \
             frozenset(columns) == frozenset(self.keys)
+        self.text_keys = tuple(k for k in self.keys if is_text_key(k))
 
     def __call__(self, row):
         if self.reuse and len(row) == len(self.keys):
@@ -64,6 +85,9 @@ class Projection(object):
             value = view[key]
             if value is not None:
                 view[key] = format_datetime(value)
+        for key in self.text_keys:
+            if view[key] is None:
+                view[key] = ''
         return view
 
 
@@ -212,10 +236,16 @@ class PageRenderer(object):
         between = ''
         for key, name in zip(self.keys, self._names):
             between += name
+            text = is_text_key(key)
             if key not in found:
-                between += 'null'
+                between += '""' if text else 'null'
                 continue
             values, decode = found[key]
+            if text:
+                if decode is not None:
+                    values, decode = list(map(decode, values)), None
+                if None in values:
+                    values = ['' if v is None else v for v in values]
             if key in self.datetime_keys:
                 how, texts = _datetime_column(values, decode)
             else:
@@ -249,6 +279,10 @@ def kind_keys(kind):
     if kind.name != 'storage':
         keys.append('storage_id')
     keys += [f.name for f in kind.fields]
+    if 'description' not in keys and kind.name != 'storage':
+        # Clients use every item's description as a string (see
+        # `is_text_key`): a kind without one shows "".
+        keys.append('description')
     keys += ['created_at', 'updated_at']
     return tuple(keys)
 

@@ -10,6 +10,7 @@ Passwords are never shown.
 """
 from delfin import exception
 from delfin.api.common import backend
+from delfin.api.common import views as common_views
 from delfin.api.common import wsgi
 from delfin.api.schemas import access_info as schema
 from delfin.api import validation
@@ -25,7 +26,7 @@ class AccessInfoController(wsgi.Controller):
     """``/v1/storages/{id}/access-info`` and ``/v1/access-infos``."""
 
     def show(self, req, id):
-        return views.access_info(db.get('access_info', id))
+        return _view(db.get('access_info', id))
 
     @validation.schema(schema.update)
     def update(self, req, id, body):
@@ -55,11 +56,28 @@ class AccessInfoController(wsgi.Controller):
             values.pop('serial_number', None)
             if values:
                 db.update('storage', id, values, conn=conn)
-        return views.access_info(updated)
+        return _view(updated)
 
     def show_all(self, req):
         rows = db.list_rows('access_info', sort=[('created_at', db.ASC)])
-        return {'access_infos': [views.access_info(r) for r in rows]}
+        names = _storage_names([r['storage_id'] for r in rows])
+        return common_views.collection(
+            'access_infos',
+            [views.access_info(r, names.get(r['storage_id'])) for r in rows],
+            len(rows))
+
+
+def _storage_names(storage_ids):
+    """{storage id: name} of the storages, one query."""
+    if not storage_ids:
+        return {}
+    rows = db.list_rows('storage', filters={'id': list(storage_ids)})
+    return {r['id']: r.get('name') for r in rows}
+
+
+def _view(row):
+    names = _storage_names([row['storage_id']])
+    return views.access_info(row, names.get(row['storage_id']))
 
 
 ROUTES = [

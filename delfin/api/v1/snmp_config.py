@@ -11,6 +11,14 @@ community; fields the version or level does not use are cleared.  The
 community and keys are encrypted before they are stored and are never
 shown, not even the v2c community (Delfin returned it in clear).
 
+The version, security level and protocols are shown as the client sent
+them ("SNMPv2c" stays "SNMPv2c"), as Delfin does; they are matched without
+regard to case.  In an SNMPv3 body, ``auth_protocol``, ``auth_key``,
+``privacy_protocol``, ``privacy_key`` and ``engine_id`` sent as ``""`` mean
+"none" (the SODA dashboard sends them so for noAuthnoPriv).
+``/v1/storages/{id}/alert-source``, the route's name before Delfin renamed
+it, is served as an alias with the same bodies and answers.
+
 The running trap listener applies a change without a restart: at once in
 this process, within ``[alerts] source_refresh_interval`` seconds in an
 alert process elsewhere (see `delfin.alert_manager.sources`).  Deleting a
@@ -35,6 +43,16 @@ _ENGINE_ID = re.compile(r'^(0x)?([0-9a-fA-F]{2})+$')
 # RFC 3411: an engine id has 5 to 32 octets.
 _ENGINE_ID_OCTETS = (5, 32)
 
+
+def _or_empty(schema):
+    """``schema``, or the empty string (which means "none")."""
+    return {'anyOf': [{'type': 'string', 'maxLength': 0}, schema]}
+
+
+# Fields that a v3 body may send as "" to mean that they are not set.
+EMPTY_MEANS_NONE = ('auth_key', 'auth_protocol', 'privacy_protocol',
+                    'privacy_key', 'engine_id')
+
 put_schema = {
     'type': 'object',
     'properties': {
@@ -45,11 +63,12 @@ put_schema = {
         'community_string': parameter_types.string(1, 32),
         'username': parameter_types.string(1, 32),
         'security_level': parameter_types.snmp_security_level,
-        'auth_key': parameter_types.string(8, 65535),
-        'auth_protocol': parameter_types.snmp_auth_protocol,
-        'privacy_protocol': parameter_types.snmp_privacy_protocol,
-        'privacy_key': parameter_types.string(8, 65535),
-        'engine_id': parameter_types.string(9, 64),
+        'auth_key': _or_empty(parameter_types.string(8, 65535)),
+        'auth_protocol': _or_empty(parameter_types.snmp_auth_protocol),
+        'privacy_protocol': _or_empty(
+            parameter_types.snmp_privacy_protocol),
+        'privacy_key': _or_empty(parameter_types.string(8, 65535)),
+        'engine_id': _or_empty(parameter_types.string(9, 64)),
         'context_name': parameter_types.string(0, 32),
         'retry_num': {'type': 'integer'},
         'expiration': {'type': 'integer'},
@@ -99,16 +118,18 @@ def _hosts(value):
 def source_values(body):
     """The row of an alert source from a valid PUT body (Delfin's checks;
     secrets encrypted)."""
+    body = {k: v for k, v in body.items()
+            if not (k in EMPTY_MEANS_NONE and v == '')}
     values = dict(body)
     values['host'] = _hosts(body['host'])
+    # Stored and shown as sent; compared in lower case.
     version = body['version'].lower()
-    values['version'] = version
     values.setdefault('port', constants.DEFAULT_SNMP_CONNECT_PORT)
     values.setdefault('retry_num', constants.DEFAULT_SNMP_RETRY_NUM)
     values.setdefault('expiration', constants.DEFAULT_SNMP_EXPIRATION_TIME)
     values.setdefault('context_name', None)
     if version == constants.SNMPVersion.V3:
-        level = body.get('security_level')
+        level = _level(body.get('security_level'))
         if not body.get('username'):
             raise _invalid('username is required for SNMPv3')
         if not level:
@@ -145,6 +166,15 @@ def source_values(body):
                      'engine_id'):
             values[name] = None
     return values
+
+
+def _level(value):
+    """The `constants.SecurityLevel` value named by ``value`` in any
+    case (None when empty)."""
+    for level in constants.SecurityLevel.ALL:
+        if value and value.lower() == level.lower():
+            return level
+    return value
 
 
 def _check_user(values, body):
@@ -189,7 +219,8 @@ class SnmpConfigController(wsgi.Controller):
 
     def show_all(self, req):
         rows = db.list_rows('alert_source', sort=[('created_at', db.ASC)])
-        return {'snmp_configs': [view(r) for r in rows]}
+        return views.collection('snmp_configs', [view(r) for r in rows],
+                                len(rows))
 
 
 ROUTES = [
@@ -201,4 +232,12 @@ ROUTES = [
                SnmpConfigController, 'delete', name='snmp_config_delete'),
     wsgi.Route('GET', '/v1/snmp-configs', SnmpConfigController, 'show_all',
                name='snmp_config_index'),
+    # Delfin's name of the route before 2021, which the SODA dashboard
+    # still calls.
+    wsgi.Route('PUT', '/v1/storages/{id}/alert-source', SnmpConfigController,
+               'put', name='alert_source_put'),
+    wsgi.Route('GET', '/v1/storages/{id}/alert-source', SnmpConfigController,
+               'show', name='alert_source_show'),
+    wsgi.Route('DELETE', '/v1/storages/{id}/alert-source',
+               SnmpConfigController, 'delete', name='alert_source_delete'),
 ]

@@ -45,6 +45,16 @@ def _jobs():
     return jobs
 
 
+def _alert_store():
+    from delfin.alert_manager import store
+    return store
+
+
+def _alert_exporter():
+    from delfin.exporter import alert
+    return alert
+
+
 def driver_api():
     from delfin.drivers import api as driver_api
     return driver_api.API()
@@ -256,15 +266,25 @@ class StorageController(wsgi.Controller):
     @wsgi.response(202)
     def delete(self, req, id):
         context = self.context(req)
-        get_storage(id)
+        storage = get_storage(id)
         _jobs().cancel_jobs(id)
         try:
             task_api().remove_storage(context, id)
         except Exception:
             LOG.exception("Could not tell task nodes that storage %s is "
                           "removed", id)
-        # Rows of every kind, access info, alert source and jobs cascade.
+        try:
+            resolved = _alert_store().removed_storage_changes(storage)
+        except Exception:
+            LOG.exception("Could not read the open alerts of storage %s",
+                          id)
+            resolved = []
+        # Rows of every kind, access info, alert source, alerts and jobs
+        # cascade.
         db.delete('storage', id)
+        # The exporters resolve the storage's alerts now rather than let
+        # them fire on until they expire.
+        _alert_exporter().dispatch(resolved)
         LOG.info("Removed storage %s", id)
 
     @wsgi.response(202)
@@ -277,18 +297,25 @@ class StorageController(wsgi.Controller):
         context = self.context(req)
         rows = db.list_rows('storage', filters={'deleted': False},
                             sort=[('created_at', db.ASC)])
-        started = []
+        started, skipped = [], []
         for row in rows:
             try:
                 started.append(start_sync(context, row['id'], 'manual'))
-            except exception.StorageIsSyncing:
+            except exception.StorageIsSyncing as exc:
                 LOG.info("Storage %s is syncing; not started again",
                          row['id'])
+                skipped.append({'storage_id': row['id'],
+                                'error_code': exc.error_code,
+                                'error_msg': exc.msg})
             except exception.StorageNotFound:
                 pass  # removed meanwhile
             except Exception:
                 LOG.exception("Sync of storage %s did not start", row['id'])
-        return {'jobs': [job_view(j) for j in started]}
+                skipped.append({'storage_id': row['id'],
+                                'error_code': 'SyncNotStarted',
+                                'error_msg': 'The sync could not be handed '
+                                             'to a task node.'})
+        return {'jobs': [job_view(j) for j in started], 'skipped': skipped}
 
     def capabilities(self, req, id):
         context = self.context(req)

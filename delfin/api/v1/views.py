@@ -34,7 +34,7 @@ def storage(row, sync_status=None):
     elif not isinstance(view['sync_status'], str):
         view['sync_status'] = SYNCING if view['sync_status'] else SYNCED
     view['deleted'] = bool(view['deleted'])
-    return view
+    return views.fill_text(view)
 
 
 def _section(name, value):
@@ -49,8 +49,12 @@ def _extra_attributes(value):
     return {k: v for k, v in value.items() if not views.is_secret(k)}
 
 
-def access_info(row):
+def access_info(row, storage_name=None):
+    """An access info; ``storage_name`` (the storage's name) fills in
+    ``storage_name`` when the row has none."""
     view = views.project(row, ACCESS_INFO_KEYS)
+    if not view['storage_name'] and storage_name:
+        view['storage_name'] = storage_name
     for name in SECTION_KEYS:
         view[name] = _section(name, row.get(name))
     view['extra_attributes'] = _extra_attributes(row.get('extra_attributes'))

@@ -6,7 +6,8 @@ point names such as ``log``, ``webhook``, ``alertmanager``; a plugin's class
 name is accepted too, as Delfin configured them).  It receives alert
 *changes*: stored alert rows with the storage's ``storage_name``,
 ``vendor``, ``model`` and ``serial_number`` and a ``change`` key saying
-what happened (``new``, ``reopened``, ``cleared``); a repeat of an open
+what happened (``new``, ``reopened``, ``cleared``, or ``removed`` for the
+open alerts of a storage being removed); a repeat of an open
 alert is not a change.
 
 An exporter implements ``export(alerts)`` and raises on failure.  A plugin

@@ -5,14 +5,20 @@ Alert changes are POSTed to ``<url>/api/v2/alerts``; only changes are sent
 Recovery alerts, which only report that another alert cleared, are not
 sent: the alert they clear is sent as resolved.
 
-An alert's labels identify it and never change while it lives:
-``alertname`` (the alert name), ``severity``, ``category``, ``type``,
-``alert_id``, ``resource_type``, ``location``, ``storage_id``,
-``storage_name``, ``vendor``, ``model``, ``serial_number`` and ``uid`` (the
-stored alert's id, so two stored alerts are never merged).  Annotations
-carry ``summary`` (the name), ``description``, ``recovery_advice``,
-``sequence_number``, ``occurrence_count``.  ``startsAt`` is when the alert
-began; a cleared alert gets ``endsAt`` = when it was cleared.
+An alert carries Delfin's labels, each a string (empty when the alert has
+no value): ``alert_id``, ``alert_name``, ``sequence_number``, ``category``,
+``severity``, ``type``, ``location``, ``recovery_advice``, ``storage_id``,
+``storage_name``, ``vendor``, ``model``, ``serial_number`` and
+``occur_time`` (milliseconds since the epoch when it began), so
+that what reads Delfin's alerts from Alertmanager (the SODA dashboard's
+alert view) finds them where it looks.  Beside them ``alertname`` (the
+alert name, which Alertmanager's views group by) and ``uid`` (the stored
+alert's id, so two stored alerts are never merged).  The ``summary``
+annotation is the description, as Delfin sends it; ``description``,
+``resource_type`` and ``occurrence_count`` are annotations too.
+``startsAt`` is when the alert began; a cleared alert gets ``endsAt`` =
+when it was cleared, and the open alerts of a storage that is removed are
+sent resolved at once.
 
 Alertmanager resolves an alert that is not re-sent in time.  The alert
 service therefore re-sends every open alert each ``[alertmanager_exporter]
@@ -29,16 +35,14 @@ from delfin.exporter.alert import AlertExporter
 
 CONF = cfg.CONF
 
-_LABELS = (('alertname', 'alert_name'), ('severity', 'severity'),
-           ('category', 'category'), ('type', 'type'),
-           ('alert_id', 'alert_id'), ('resource_type', 'resource_type'),
-           ('location', 'location'), ('storage_id', 'storage_id'),
-           ('storage_name', 'storage_name'), ('vendor', 'vendor'),
-           ('model', 'model'), ('serial_number', 'serial_number'),
-           ('uid', 'id'))
-_ANNOTATIONS = (('summary', 'alert_name'), ('description', 'description'),
-                ('recovery_advice', 'recovery_advice'),
-                ('sequence_number', 'sequence_number'),
+# Delfin's labels, always sent.
+DELFIN_LABELS = ('alert_id', 'alert_name', 'sequence_number', 'category',
+                 'severity', 'type', 'location', 'recovery_advice',
+                 'storage_id', 'storage_name', 'vendor', 'model',
+                 'serial_number', 'occur_time')
+_EXTRA_LABELS = (('alertname', 'alert_name'), ('uid', 'id'))
+_ANNOTATIONS = (('description', 'description'),
+                ('resource_type', 'resource_type'),
                 ('occurrence_count', 'occurrence_count'))
 _PAGE = 500
 
@@ -78,12 +82,14 @@ class AlertmanagerExporter(AlertExporter):
     def _payload(self, alert, now):
         if alert.get('category') == constants.Category.RECOVERY:
             return None
-        labels = {}
-        for label, key in _LABELS:
+        labels = {k: _text(v) for k, v in (
+            (name, alert.get(name)) for name in DELFIN_LABELS)}
+        for label, key in _EXTRA_LABELS:
             value = alert.get(key)
             if value is not None and value != '':
                 labels[label] = str(value)
-        annotations = {}
+        annotations = {'summary': _text(alert.get('description')
+                                        or alert.get('alert_name'))}
         for name, key in _ANNOTATIONS:
             value = alert.get(key)
             if value is not None and value != '':
@@ -129,6 +135,10 @@ class AlertmanagerExporter(AlertExporter):
 
     def close(self):
         self.session.close()
+
+
+def _text(value):
+    return '' if value is None else str(value)
 
 
 def _aware(value):

@@ -4,7 +4,8 @@ The body is ``{"alerts": [<alert>, ...]}``; each alert carries the stored
 fields (``id``, ``storage_id``, Delfin's alert fields, ``occurrence_count``,
 ``first_occur_time``, ``last_occur_time``, ``state``, ``source``,
 ``cleared_at``...), the storage's ``storage_name``, ``vendor``, ``model``,
-``serial_number``, and ``change`` (``new``, ``reopened`` or ``cleared``).
+``serial_number``, and ``change`` (``new``, ``reopened``, ``cleared``, or
+``removed`` when the storage is removed).
 Any 2xx answer is success; anything else (or no answer within
 ``[webhook_exporter] timeout``) is a failure the dispatcher retries.
 """

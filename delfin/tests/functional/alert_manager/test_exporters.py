@@ -187,15 +187,26 @@ def test_alertmanager_receives_new_and_resolved_alerts(pipeline,
     [firing] = conftest.wait_for(lambda: _am_alert(alertmanager, alert['id']),
                                  15, what='the alert in Alertmanager')
     labels = firing['labels']
+    # Delfin's labels, as strings, where Delfin's readers look for them.
     assert labels['alertname'] == alert['alert_name']
+    assert labels['alert_name'] == alert['alert_name']
     assert labels['alert_id'] == TRAP_PREFIX + '.21'
+    assert labels['sequence_number'] == alert['sequence_number']
+    assert labels['category'] == alert['category']
     assert labels['severity'] == alert['severity']
+    assert labels['type'] == alert['type']
+    assert labels['location'] == alert['location']
+    assert labels['recovery_advice'] == (alert['recovery_advice'] or '')
     assert labels['storage_id'] == storage['id']
     assert labels['storage_name'] == storage['name']
+    assert labels['vendor'] == storage['vendor']
+    assert labels['model'] == storage['model']
     assert labels['serial_number'] == storage['serial_number']
+    assert labels['occur_time'] == str(alert['occur_time'])
     assert firing['status']['state'] == 'active'
-    assert firing['annotations']['summary'] == alert['alert_name']
-    assert 'component_21' in firing['annotations']['description']
+    # The description is the summary, as Delfin sends it.
+    assert 'component_21' in firing['annotations']['summary']
+    assert firing['annotations']['summary'] == alert['description']
 
     # A repeat is not a change: nothing more is sent.
     sent = pipeline.metric('delfin_alert_exporter_sent_total',
@@ -221,6 +232,39 @@ def test_alertmanager_receives_new_and_resolved_alerts(pipeline,
     notice = conftest.wait_for(resolved, 20,
                                what='a resolved notification')
     assert notice['endsAt'] >= notice['startsAt']
+
+
+def test_removing_a_storage_resolves_its_alerts_at_once(pipeline,
+                                                        alertmanager,
+                                                        receiver):
+    storage = pipeline.register(version='SNMPv2c',
+                                community_string='gone-community')
+    pipeline.trap(25, community='gone-community')
+    pipeline.trap(26, community='gone-community')
+    alerts = pipeline.wait_alerts(
+        storage['id'], lambda found: [a for a in found
+                                      if a['source'] == 'trap']
+        if len([a for a in found if a['source'] == 'trap']) == 2 else None)
+    ids = {a['id'] for a in alerts}
+
+    def firing():
+        return [a for a in alertmanager.alerts()
+                if a['labels'].get('uid') in ids]
+    conftest.wait_for(lambda: len(firing()) == 2, 15,
+                      what='both alerts in Alertmanager')
+    resp = pipeline.request('DELETE', '/v1/storages/%s' % storage['id'])
+    assert resp.status_int == 202, resp.text
+    # Resolved now, not when their end time (four resend intervals, here
+    # four minutes) passes.
+    conftest.wait_for(lambda: not firing(), 15,
+                      what='the alerts resolved in Alertmanager')
+
+    def resolved():
+        found = {a['labels'].get('uid') for doc in
+                 receiver.documents('/alertmanager') for a in doc['alerts']
+                 if a['status'] == 'resolved'}
+        return ids <= found
+    conftest.wait_for(resolved, 20, what='resolved notifications')
 
 
 def test_webhook_receives_changes_without_secrets(pipeline, receiver):

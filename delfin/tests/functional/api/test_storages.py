@@ -212,7 +212,15 @@ def test_list_storages(api):
 
 
 @pytest.mark.parametrize('query', ['sync_status=SYNCED', 'deleted=1',
-                                   'bogus=1', 'limit=-3', 'sort=nope'])
+                                   'bogus=1'])
+def test_unknown_storage_list_parameter_is_ignored(api, query):
+    registered = api.get('/v1/storages').json['total']
+    resp = api.get('/v1/storages?' + query)
+    assert resp.status_int == 200, resp.text
+    assert resp.json['total'] == registered
+
+
+@pytest.mark.parametrize('query', ['limit=-3', 'sort=nope', 'offset=x'])
 def test_bad_storage_list_query_is_400(api, query):
     resp = api.get('/v1/storages?' + query)
     assert resp.status_int == 400
@@ -279,6 +287,10 @@ def test_sync_all_skips_busy_storages(api):
     started = {j['storage_id'] for j in resp.json['jobs']}
     assert busy['id'] not in started
     assert started == {s['id'] for s in storages} - {busy['id']}
+    # The busy storage is named, with the reason, instead of left out
+    # silently.
+    assert [(s['storage_id'], s['error_code']) for s in
+            resp.json['skipped']] == [(busy['id'], 'StorageIsSyncing')]
     for job in resp.json['jobs']:
         assert api.wait_job(job['storage_id'], job['id'])['state'] == \
             'succeeded'
@@ -322,6 +334,8 @@ def test_jobs_list_and_errors(api):
                    % storage['id']).json
     assert only['total'] == 1
     assert api.get('/v1/storages/%s/jobs?bogus=1'
+                   % storage['id']).json['total'] == 2
+    assert api.get('/v1/storages/%s/jobs?limit=x'
                    % storage['id']).status_int == 400
     assert api.get('/v1/storages/nope/jobs').json['error_code'] == \
         'StorageNotFound'
@@ -503,9 +517,17 @@ def test_all_access_infos(api):
     assert resp.status_int == 200
     infos = resp.json['access_infos']
     assert len(infos) == len(db.list_rows('access_info'))
+    assert resp.json['total'] == len(infos) > 0
+    names = {s['id']: s['name'] for s in
+             api.get('/v1/storages').json['storages']}
     for info in infos:
         for name in ('rest', 'ssh', 'cli', 'smis'):
             assert 'password' not in (info[name] or {})
+        # The storage's name when registration gave none.
+        assert info['storage_name'] == names[info['storage_id']]
+        assert info['storage_name']
+    one = api.get('/v1/storages/%s/access-info' % infos[0]['storage_id'])
+    assert one.json['storage_name'] == names[infos[0]['storage_id']]
 
 
 # -- delete -------------------------------------------------------------------

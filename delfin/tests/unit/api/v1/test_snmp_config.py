@@ -52,7 +52,7 @@ def test_v2c_community_is_encrypted_and_never_shown(app, storage):
     assert resp.status_int == 200, resp.text
     view = resp.json
     assert view == {'storage_id': storage['id'], 'host': '192.0.2.1',
-                    'version': 'snmpv2c', 'port': 161, 'retry_num': 1,
+                    'version': 'SNMPv2c', 'port': 161, 'retry_num': 1,
                     'expiration': 2, 'created_at': view['created_at'],
                     'updated_at': None}
     row = db.get('alert_source', storage['id'])
@@ -164,3 +164,68 @@ def test_deleting_the_storage_deletes_its_source(app, storage):
     assert put(app, storage, **V3).status_int == 200
     db.delete('storage', storage['id'])
     assert db.find('alert_source', storage_id=storage['id']) is None
+
+
+@pytest.mark.parametrize('version', ['SNMPv2c', 'snmpv2c', 'SNMPv1'])
+def test_version_is_shown_as_sent(app, storage, version):
+    # The SODA dashboard compares the version with 'SNMPv2c' exactly.
+    assert put(app, storage, host='192.0.2.1', version=version,
+               community_string='community-secret').json['version'] == \
+        version
+    shown = call(app, 'GET', '/v1/storages/%s/snmp-config' % storage['id'])
+    assert shown.json['version'] == version
+
+
+def test_v3_fields_are_shown_as_sent(app, storage):
+    resp = put(app, storage, **V3)
+    assert resp.status_int == 200, resp.text
+    shown = call(app, 'GET',
+                 '/v1/storages/%s/snmp-config' % storage['id']).json
+    assert (shown['version'], shown['security_level'],
+            shown['auth_protocol'], shown['privacy_protocol']) == (
+        'SNMPv3', 'authPriv', 'HMCSHA2256', 'AES256')
+
+
+def test_alert_source_is_an_alias_of_snmp_config(app, storage):
+    path = '/v1/storages/%s/alert-source' % storage['id']
+    body = {'version': 'SNMPv2c', 'host': '192.0.2.7', 'port': 161,
+            'retry_num': 1, 'expiration': 2, 'context_name': '',
+            'community_string': 'community-secret'}
+    resp = call(app, 'PUT', path, body)
+    assert resp.status_int == 200, resp.text
+    assert resp.json['version'] == 'SNMPv2c'
+    same = call(app, 'GET', '/v1/storages/%s/snmp-config' % storage['id'])
+    assert call(app, 'GET', path).json == same.json == resp.json
+    assert call(app, 'DELETE', path).status_int == 200
+    gone = call(app, 'GET', path)
+    assert gone.status_int == 404
+    assert gone.json['error_code'] == 'AlertSourceNotFound'
+
+
+def test_v3_no_auth_with_empty_strings_means_none(app, storage):
+    body = {'version': 'SNMPv3', 'host': '192.0.2.8', 'port': 161,
+            'retry_num': 1, 'expiration': 2, 'context_name': '',
+            'username': 'watcher', 'engine_id': '',
+            'security_level': 'noAuthnoPriv', 'auth_protocol': '',
+            'auth_key': '', 'privacy_protocol': '', 'privacy_key': ''}
+    resp = put(app, storage, **body)
+    assert resp.status_int == 200, resp.text
+    row = db.get('alert_source', storage['id'])
+    assert [row[k] for k in ('auth_protocol', 'auth_key', 'privacy_protocol',
+                             'privacy_key', 'engine_id')] == [None] * 5
+    assert resp.json['security_level'] == 'noAuthnoPriv'
+
+
+def test_empty_auth_fields_are_still_required_by_auth_priv(app, storage):
+    resp = put(app, storage, **dict(V3, auth_key='', auth_protocol=''))
+    assert resp.status_int == 400
+    assert 'auth_key' in resp.json['error_msg']
+    short = put(app, storage, **dict(V3, auth_key='short'))
+    assert short.status_int == 400
+
+
+def test_snmp_configs_list_has_total(app, storage):
+    put(app, storage, host='192.0.2.9', version='SNMPv2c',
+        community_string='community-secret')
+    body = call(app, 'GET', '/v1/snmp-configs').json
+    assert body['total'] == len(body['snmp_configs']) >= 1

@@ -153,16 +153,31 @@ def test_alertmanager_payload_of_an_open_alert(exporter):
     import datetime
     now = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
     item = exporter._payload(ALERT, now)
+    # Delfin's labels, each a string, with alertname and uid beside them.
     assert item['labels'] == {
-        'alertname': 'Disk failed', 'severity': 'Major',
-        'category': 'Fault', 'type': 'EquipmentAlarm',
-        'alert_id': '1.3.6.1.4.1.1.5', 'resource_type': 'Disk',
-        'location': 'disk_1', 'storage_id': 's1', 'storage_name': 'array',
-        'vendor': 'v', 'model': 'm', 'serial_number': 'SN', 'uid': 'a1'}
+        'alert_id': '1.3.6.1.4.1.1.5', 'alert_name': 'Disk failed',
+        'sequence_number': '17', 'category': 'Fault', 'severity': 'Major',
+        'type': 'EquipmentAlarm', 'location': 'disk_1',
+        'recovery_advice': 'replace', 'storage_id': 's1',
+        'storage_name': 'array', 'vendor': 'v', 'model': 'm',
+        'serial_number': 'SN', 'occur_time': '1700000000000',
+        'alertname': 'Disk failed', 'uid': 'a1'}
+    assert item['annotations']['summary'] == 'disk 1'
     assert item['annotations']['occurrence_count'] == '3'
+    assert item['annotations']['resource_type'] == 'Disk'
     assert item['startsAt'] == '2023-11-14T22:13:20.000Z'
     # Kept firing for four re-send intervals.
     assert item['endsAt'] == '2024-01-01T00:04:00.000Z'
+
+
+def test_alertmanager_labels_of_missing_values_are_empty(exporter):
+    import datetime
+    now = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    item = exporter._payload(dict(ALERT, recovery_advice=None,
+                                  description=None), now)
+    assert item['labels']['recovery_advice'] == ''
+    # No description: the name summarises the alert.
+    assert item['annotations']['summary'] == 'Disk failed'
 
 
 def test_alertmanager_payload_of_cleared_and_recovery_alerts(exporter):
