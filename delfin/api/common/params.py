@@ -20,6 +20,7 @@ Every paged collection of the API takes the same query parameters:
 number of rows matching the filters.
 """
 import dataclasses
+import functools
 import re
 
 import sqlalchemy as sa
@@ -29,6 +30,8 @@ from oslo_log import log as logging
 from delfin import exception
 from delfin.db import api as db
 from delfin.db import engine as db_engine
+from delfin.db import schema
+from delfin.resources import registry
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -183,6 +186,15 @@ def _convert(table, name, value):
     return value
 
 
+@functools.lru_cache(maxsize=None)
+def _fields(table):
+    """The names of the fields the API shows as the table's columns are."""
+    for kind in registry.ALL_KINDS:
+        if schema.TABLES.get(kind.name) is table:
+            return frozenset(kind.field_names)
+    return frozenset()
+
+
 def _ignore(name, table, allowed_filters):
     # Delfin ignores the query parameters it does not filter on, and its
     # clients (the SODA dashboard among them) send some.
@@ -207,9 +219,10 @@ def parse(query, table, allowed_filters, fixed=None, ignored=(),
             paging[name] = _single(name, values)
         elif name in ignored:
             continue
-        elif name in table.c:
+        elif name in table.c and (name in allowed_filters
+                                  or name in _fields(table)):
             # A field of the collection: its values must have the field's
-            # type, whether or not it may filter the list.
+            # type (400 otherwise), whether or not it filters the list.
             converted = [_convert(table, name, v) for v in values]
             if name not in allowed_filters:
                 _ignore(name, table, allowed_filters)

@@ -40,12 +40,19 @@ def test_repeated_filter_matches_any_value():
     assert p.filters == {'status': ['available', 'error']}
 
 
-@pytest.mark.parametrize('name', ['foo', 'description', 'total_capacity',
-                                  'connection_status'])
-def test_unknown_or_non_filter_parameter_is_ignored(name):
+@pytest.mark.parametrize('name,value', [
+    ('foo', 'x'), ('0', '['), ('description', 'x'), ('total_capacity', '5'),
+    ('connection_status', 'x')])
+def test_unknown_or_non_filter_parameter_is_ignored(name, value):
     # As Delfin does: the SODA dashboard sends parameters nobody knows.
-    p = _parse([(name, 'x'), ('status', 'available')])
+    p = _parse([(name, value), ('status', 'available')])
     assert p.filters == {'status': 'available'}
+
+
+def test_non_filter_field_with_a_value_of_the_wrong_type_is_400():
+    with pytest.raises(exception.InvalidInput) as info:
+        _parse([('total_capacity', 'x')])
+    assert 'total_capacity' in str(info.value)
 
 
 def test_known_parameter_with_a_bad_value_is_still_400():
