@@ -1,4 +1,4 @@
-"""The API behind the production WSGI server (waitress), over real HTTP."""
+"""The API behind the production HTTP server (granian), over real HTTP."""
 import http.client
 import json
 
