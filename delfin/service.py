@@ -143,93 +143,138 @@ class Process(object):
 # -- the API ------------------------------------------------------------
 
 
-def _listen_addresses(host, port):
-    # waitress makes IPv6 sockets IPv6-only; "::" has always meant "every
-    # address" to Delfin operators, so serve IPv4 beside it.
-    if host in ('::', '[::]'):
-        import socket
-        if socket.has_ipv6:
-            return ['0.0.0.0:%d' % port, '[::]:%d' % port]
-        return ['0.0.0.0:%d' % port]
-    if ':' in host and not host.startswith('['):
-        host = '[%s]' % host
-    return ['%s:%d' % (host, port)]
-
-
 class ApiServer(Component):
-    """The REST API served by waitress on ``delfin_listen:delfin_listen_port``
-    with ``delfin_workers`` threads."""
+    """The REST API on ``delfin_listen:delfin_listen_port``, served by
+    granian from this process (`delfin.api.server`) with ``api_threads``
+    threads running requests."""
 
     name = 'api'
 
-    def __init__(self, app=None, host=None, port=None, threads=None):
+    def __init__(self, app=None, host=None, port=None, threads=None,
+                 client_timeout=None):
         self.app = app
-        self.host = host or CONF.delfin_listen
+        self.host = (host or CONF.delfin_listen).strip('[]')
         self.port = CONF.delfin_listen_port if port is None else port
-        self.threads = threads or CONF.delfin_workers
+        self.threads = threads or CONF.api_threads
+        self.client_timeout = client_timeout or CONF.api_client_timeout
         self._server = None
-        self._map = {}
-        self._thread = None
-        self._closing = threading.Event()
         self.addresses = []
 
     def start(self):
-        from waitress import server as waitress_server
+        from delfin.api import server as api_server
         if self.app is None:
             from delfin.api import app as api_app
             self.app = api_app.make_app()
-        self._server = waitress_server.create_server(
-            self.app, map=self._map,
-            listen=' '.join(_listen_addresses(self.host, self.port)),
-            threads=self.threads, ident='delfin',
-            asyncore_use_poll=True, clear_untrusted_proxy_headers=True)
-        listening = getattr(self._server, 'effective_listen', None) or [
-            (self._server.effective_host, self._server.effective_port)]
-        self.addresses = [(h, int(p)) for h, p in listening]
-        self.port = self.addresses[0][1]
-        self._closing.clear()
-        self._thread = threading.Thread(target=self._serve, name='delfin-api',
-                                        daemon=True)
-        self._thread.start()
-        for h, p in self.addresses:
-            LOG.info("API listening on %s port %s (%d threads)", h, p,
-                     self.threads)
-
-    def _serve(self):
-        from waitress import wasyncore
-        try:
-            while not self._closing.is_set():
-                wasyncore.loop(timeout=0.2, map=self._map, use_poll=True,
-                               count=1)
-        finally:
-            wasyncore.close_all(self._map)
-
-    def _listeners(self):
-        from waitress import server as waitress_server
-        return [d for d in list(self._map.values())
-                if isinstance(d, waitress_server.BaseWSGIServer)]
+        if self.port:
+            api_server.check_port(self.host, self.port)
+        self._server = api_server.EmbeddedServer(
+            self.app, self.host, self.port, threads=self.threads,
+            client_timeout=self.client_timeout, backlog=CONF.api_backlog)
+        self._server.start()
+        self.port = self._server.port
+        self.addresses = [(self.host, self.port)]
+        LOG.info("API listening on %s port %s (%d threads)", self.host,
+                 self.port, self.threads)
 
     def stop(self, timeout=None):
-        if self._thread is None:
+        if self._server is None:
             return
         timeout = STOP_TIMEOUT if timeout is None else timeout
         # Refuse new connections, let requests in progress finish and their
         # answers reach the clients, then close everything.
-        for listener in self._listeners():
-            listener.accepting = False
-        self._server.task_dispatcher.shutdown(cancel_pending=False,
-                                              timeout=timeout)
-        deadline = time.monotonic() + 2
-        while time.monotonic() < deadline and any(
-                getattr(d, 'total_outbufs_len', 0)
-                for d in list(self._map.values())):
-            time.sleep(0.05)
-        self._closing.set()
-        self._thread.join(timeout)
-        self._thread = None
+        self._server.stop(timeout)
+        self._server = None
 
     def alive(self):
-        return self._thread is not None and self._thread.is_alive()
+        return self._server is not None and self._server.alive()
+
+
+class ApiWorkers(Component):
+    """``delfin_workers`` API processes serving one port.
+
+    Each worker is this process's command run again with
+    ``DELFIN_API_WORKER`` set (`delfin.cmd.api`): a whole ``delfin-api``
+    with its own `ApiServer`, binding the port with ``SO_REUSEPORT`` so
+    that the kernel spreads new connections over the workers.  A worker
+    that dies is started again (at most once a second); stopping sends
+    each worker SIGTERM, which lets its requests in progress finish.
+    """
+
+    name = 'api-workers'
+    WORKER_ENV = 'DELFIN_API_WORKER'
+    RESTART_DELAY = 1.0
+
+    def __init__(self, command, workers=None, host=None, port=None):
+        self.command = list(command)
+        self.workers = workers or CONF.delfin_workers
+        self.host = (host or CONF.delfin_listen).strip('[]')
+        self.port = CONF.delfin_listen_port if port is None else port
+        self.procs = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._monitor = None
+
+    def _spawn(self, index):
+        import subprocess
+        env = dict(os.environ)
+        env[self.WORKER_ENV] = str(index)
+        proc = subprocess.Popen(self.command, env=env)
+        LOG.info("API worker %d started (pid %d)", index, proc.pid)
+        return proc
+
+    def start(self):
+        from delfin.api import server as api_server
+        api_server.check_port(self.host, self.port)
+        self._stopping.clear()
+        self.procs = [self._spawn(i) for i in range(self.workers)]
+        self._monitor = threading.Thread(target=self._watch, daemon=True,
+                                         name='api-workers')
+        self._monitor.start()
+
+    def _watch(self):
+        while not self._stopping.wait(self.RESTART_DELAY):
+            with self._lock:
+                for i, proc in enumerate(self.procs):
+                    if proc.poll() is not None and \
+                            not self._stopping.is_set():
+                        LOG.error("API worker %d (pid %d) exited with %s; "
+                                  "starting it again", i, proc.pid,
+                                  proc.returncode)
+                        self.procs[i] = self._spawn(i)
+
+    def stop(self, timeout=None):
+        timeout = STOP_TIMEOUT if timeout is None else timeout
+        self._stopping.set()
+        with self._lock:
+            procs = list(self.procs)
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in procs:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except Exception:
+                LOG.warning("API worker %d did not stop; killing it",
+                            proc.pid)
+                proc.kill()
+                proc.wait()
+        if self._monitor is not None:
+            self._monitor.join(timeout)
+            self._monitor = None
+
+
+class ParentWatch(Component):
+    """Dies when the process that started this one is gone, so that an
+    API worker never outlives its `ApiWorkers`."""
+
+    name = 'parent-watch'
+
+    def __init__(self):
+        self._parent = os.getppid()
+
+    def alive(self):
+        return os.getppid() == self._parent
 
 
 # -- the task side -------------------------------------------------------
@@ -353,6 +398,11 @@ def job_recovery(manager):
 
 def api_components():
     return [ApiServer()]
+
+
+def api_worker_components():
+    """One API worker of `ApiWorkers`."""
+    return [ParentWatch(), ApiServer()]
 
 
 def task_components():

@@ -22,7 +22,7 @@ import delfin.conf  # noqa: E402,F401  (registers the options)
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
-_QUIET_LIBRARIES = ['waitress=WARN', 'kombu=WARN', 'tooz=WARN',
+_QUIET_LIBRARIES = ['granian=WARN', 'kombu=WARN', 'tooz=WARN',
                     'futurist=WARN', 'alembic=WARN',
                     'cotyledon=WARN']
 

@@ -8,8 +8,27 @@ api_opts = [
                             'address.'),
     cfg.PortOpt('delfin_listen_port', default=8190,
                 help='Port the REST API listens on.'),
-    cfg.IntOpt('delfin_workers', default=8, min=1,
-               help='Number of threads serving API requests.'),
+    cfg.IntOpt('delfin_workers', default=1, min=1,
+               help='Number of delfin-api processes serving the REST API '
+                    'on one port (the kernel spreads new connections over '
+                    'them). One Python process runs on one core at a '
+                    'time, so up to one per core adds throughput. '
+                    'delfin-all always serves the API from its own '
+                    'process.'),
+    cfg.IntOpt('api_threads', default=8, min=1,
+               help='Threads running API requests in each API process. '
+                    'Connections are accepted and read by the server '
+                    'whatever this number; it bounds the requests that '
+                    'run at once.'),
+    cfg.FloatOpt('api_client_timeout', default=30.0, min=0.1,
+                 help='Seconds a client has to send the headers of a '
+                      'request, and as many more for its body; a slower '
+                      'client is disconnected (a late body is answered '
+                      '408). Idle keep-alive connections are closed after '
+                      'as long.'),
+    cfg.IntOpt('api_backlog', default=1024, min=16,
+               help='Length of the queue of connections the kernel keeps '
+                    'for the API before they are accepted.'),
     cfg.IntOpt('api_max_limit', default=1000, min=1,
                help='Default and maximum number of items a list request '
                     'returns.'),

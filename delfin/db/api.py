@@ -32,6 +32,7 @@ class _Table(object):
         self.table = table
         self.key = key
         self.not_found = getattr(exception, not_found)
+        self.get_stmt = None
 
 
 _TABLES = {kind.name: _Table(kind.name, schema.TABLES[kind.name], 'id',
@@ -290,11 +291,21 @@ def _marker_value(col, marker_row):
     return value
 
 
+def _get_stmt(t):
+    """The select of one row of ``t`` by key, built once per table (and
+    so is its cache key)."""
+    stmt = t.get_stmt
+    if stmt is None:
+        stmt = t.get_stmt = sa.select(t.table).where(
+            t.table.c[t.key] == sa.bindparam('key'))
+    return stmt
+
+
 def get(name, key, conn=None):
     """The row of ``name`` whose key is ``key``; raises its NotFound."""
     t = _t(name)
-    stmt = sa.select(t.table).where(t.table.c[t.key] == key)
-    row = _execute(conn, lambda c: c.execute(stmt).first())
+    stmt = _get_stmt(t)
+    row = _execute(conn, lambda c: c.execute(stmt, {'key': key}).first())
     if row is None:
         raise t.not_found(key)
     return _row(row)
@@ -371,6 +382,13 @@ class RawPage(object):
         self.columns = columns
         self.rows = rows
         self.decoders = decoders
+
+    def dicts(self):
+        """The rows as `list_rows` gives them (dicts of decoded values)."""
+        columns, decoders = self.columns, self.decoders
+        return [{c: v if d is None or v is None else d(v)
+                 for c, v, d in zip(columns, values, decoders)}
+                for values in self.rows]
 
 
 def list_raw(name, columns, filters=None, sort=None, limit=None, offset=0,

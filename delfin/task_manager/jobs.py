@@ -197,20 +197,43 @@ def cancel_jobs(storage_id, reason='Cancelled.'):
     return count
 
 
-def storage_sync_statuses(storage_ids=None):
+_SYNCING = sa.select(_jobs.c.active_storage_id).where(
+    _jobs.c.active_storage_id.isnot(None),
+    _jobs.c.updated_at >= sa.bindparam('cutoff'))
+# Built once (API requests ask this for every storage they show).
+_SYNCING_AMONG = _SYNCING.where(_jobs.c.active_storage_id.in_(
+    sa.bindparam('ids', expanding=True)))
+
+
+def syncing_clause(storage_id):
+    """SQL truth of "the storage ``storage_id`` (a column or value) has
+    an active job", as `storage_sync_statuses` reads it; bind
+    ``cutoff`` to `sync_cutoff()` when running it."""
+    return sa.exists().where(_jobs.c.active_storage_id == storage_id,
+                             _jobs.c.updated_at >= sa.bindparam('cutoff'))
+
+
+def sync_cutoff():
+    """Active jobs not updated since this time count as lost."""
+    return _cutoff(db_api.utcnow())
+
+
+def storage_sync_statuses(storage_ids=None, conn=None):
     """{storage_id: 'SYNCED' | 'SYNCING'} for ``storage_ids`` (or every
-    storage with an active job when None)."""
-    now = db_api.utcnow()
-    stmt = sa.select(_jobs.c.active_storage_id).where(
-        _jobs.c.active_storage_id.isnot(None),
-        _jobs.c.updated_at >= _cutoff(now))
+    storage with an active job when None); read in ``conn`` when given."""
+    params = {'cutoff': _cutoff(db_api.utcnow())}
+    stmt = _SYNCING
     if storage_ids is not None:
         storage_ids = list(storage_ids)
         if not storage_ids:
             return {}
-        stmt = stmt.where(_jobs.c.active_storage_id.in_(storage_ids))
-    with db_engine.reader() as conn:
-        syncing = set(conn.execute(stmt).scalars())
+        stmt = _SYNCING_AMONG
+        params['ids'] = storage_ids
+    if conn is None:
+        with db_engine.reader() as conn:
+            syncing = set(conn.execute(stmt, params).scalars())
+    else:
+        syncing = set(conn.execute(stmt, params).scalars())
     if storage_ids is None:
         return {sid: SYNCING for sid in syncing}
     return {sid: SYNCING if sid in syncing else SYNCED

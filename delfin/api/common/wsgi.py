@@ -16,6 +16,7 @@ to the log.
 import dataclasses
 import datetime
 import decimal
+import functools
 import inspect
 import json
 import uuid
@@ -246,7 +247,14 @@ def check_query(req):
 
 
 def _takes_body(method):
-    params = inspect.signature(method).parameters
+    """(takes a body, requires one) of a controller action."""
+    return _body_signature(getattr(method, '__func__', method))
+
+
+@functools.lru_cache(maxsize=None)
+def _body_signature(function):
+    # Actions are few and fixed: their signatures are read once.
+    params = inspect.signature(function).parameters
     body = params.get('body')
     if body is None:
         return False, False

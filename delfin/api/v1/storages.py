@@ -8,12 +8,15 @@ a job on a task node: the API records the job and casts it.
 
 A storage's ``sync_status`` (Delfin's SYNCED / SYNCING) is read from its
 sync jobs, so it is true at any moment, including in the registration
-response.  Beside Delfin's fields a storage shows ``freshness``: per
-resource kind, when its last successful sync happened, how long the last
-attempt took, how many items it found and its last error.
+response.  ``GET /v1/storages/{id}/freshness`` (an addition) tells per
+resource kind when its last successful sync happened, how long the last
+attempt took, how many items it found and its last error; the storage's
+list and detail views carry Delfin's fields only, so that polling them
+stays cheap.
 """
 import threading
 
+import sqlalchemy as sa
 from oslo_log import log as logging
 
 from delfin import cryptor
@@ -91,45 +94,51 @@ FRESHNESS = 'sync_freshness'
 db.register_table(FRESHNESS, db_schema.sync_freshness, key='storage_id')
 FRESHNESS_KEYS = ('last_success_at', 'last_attempt_at', 'last_duration',
                   'item_count', 'last_error', 'last_job_id')
+_fresh = db_schema.sync_freshness
+# Built once: the statement's cache key is computed once too.
+_FRESHNESS_OF = sa.select(
+    _fresh.c.kind, *[_fresh.c[k] for k in FRESHNESS_KEYS]).where(
+    _fresh.c.storage_id == sa.bindparam('storage_id')).order_by(
+    _fresh.c.kind)
 
 
-def freshness(storage_ids):
-    """{storage_id: {kind: {last_success_at, ...}}}, one query for all."""
-    result = {sid: {} for sid in storage_ids}
-    if not storage_ids:
-        return result
-    rows = db.list_rows(FRESHNESS, filters={'storage_id': list(storage_ids)},
-                        sort=[('storage_id', db.ASC), ('kind', db.ASC)])
-    for row in rows:
-        result[row['storage_id']][row['kind']] = common_views.project(
-            row, FRESHNESS_KEYS)
-    return result
+def freshness(storage_id, conn):
+    """{kind: {last_success_at, ...}} of one storage."""
+    return {row[0]: common_views.project(row._mapping, FRESHNESS_KEYS)
+            for row in conn.execute(_FRESHNESS_OF,
+                                    {'storage_id': storage_id})}
 
 
-def sync_statuses(storage_ids):
-    """{storage_id: 'SYNCED' | 'SYNCING'} from the storages' jobs."""
+def storage_views(rows, conn):
+    """Views of storage rows with their sync status."""
+    statuses = _jobs().storage_sync_statuses([r['id'] for r in rows],
+                                             conn=conn)
+    return [views.storage(row, statuses[row['id']]) for row in rows]
+
+
+def storage_view(row, conn):
+    return storage_views([row], conn)[0]
+
+
+_SHOW = None
+
+
+def shown_storage(storage_id, conn):
+    """The view of a storage, row and sync status read by one statement
+    (built once)."""
+    global _SHOW
     jobs = _jobs()
-    bulk = getattr(jobs, 'storage_sync_statuses', None)
-    if bulk is not None:
-        return dict(bulk(list(storage_ids)))
-    return {sid: jobs.storage_sync_status(sid) for sid in storage_ids}
-
-
-def storage_views(rows):
-    """Views of storage rows with their sync status and freshness."""
-    ids = [r['id'] for r in rows]
-    statuses = sync_statuses(ids)
-    fresh = freshness(ids)
-    result = []
-    for row in rows:
-        view = views.storage(row, statuses[row['id']])
-        view['freshness'] = fresh[row['id']]
-        result.append(view)
-    return result
-
-
-def storage_view(row):
-    return storage_views([row])[0]
+    if _SHOW is None:
+        table = db_schema.storages
+        _SHOW = sa.select(table, jobs.syncing_clause(table.c.id).label(
+            'syncing_now')).where(table.c.id == sa.bindparam('id'))
+    row = conn.execute(_SHOW, {'id': storage_id,
+                               'cutoff': jobs.sync_cutoff()}).first()
+    if row is None or row.deleted:
+        raise exception.StorageNotFound(storage_id)
+    row = dict(row._mapping)
+    syncing = row.pop('syncing_now')
+    return views.storage(row, views.SYNCING if syncing else views.SYNCED)
 
 
 def start_sync(context, storage_id, trigger):
@@ -206,17 +215,31 @@ class StorageController(wsgi.Controller):
     """``/v1/storages``."""
 
     table = db_schema.storages
+    columns = tuple(k for k in views.STORAGE_KEYS
+                    if k in db_schema.storages.c)
 
     def index(self, req):
         query = list_params.parse(req.GET, self.table,
                                   registry.STORAGE.filters,
                                   fixed={'deleted': False})
-        rows, total = list_params.list_page('storage', query)
-        return common_views.collection('storages', storage_views(rows),
-                                       total)
+        # Page, count and statuses from one transaction, the page's
+        # statement built once per shape of request.
+        with engine.reader() as conn:
+            page, total = list_params.list_page_raw(
+                'storage', query, self.columns, conn=conn)
+            return common_views.collection(
+                'storages', storage_views(page.dicts(), conn), total)
 
     def show(self, req, id):
-        return storage_view(get_storage(id))
+        with engine.reader() as conn:
+            return shown_storage(id, conn)
+
+    def freshness(self, req, id):
+        """``{"freshness": {kind: {...}}}``: how fresh each resource kind
+        of the storage is (an addition to Delfin's API)."""
+        with engine.reader() as conn:
+            get_storage(id, conn)
+            return {'freshness': freshness(id, conn)}
 
     @wsgi.response(201)
     @validation.schema(schema.create)
@@ -261,7 +284,8 @@ class StorageController(wsgi.Controller):
         except Exception:
             LOG.exception("Alert sync of storage %s did not start",
                           storage_id)
-        return storage_view(row)
+        with engine.reader() as conn:
+            return storage_view(row, conn)
 
     @wsgi.response(202)
     def delete(self, req, id):
@@ -345,4 +369,6 @@ ROUTES = [
                name='storage_sync'),
     wsgi.Route('GET', '/v1/storages/{id}/capabilities', StorageController,
                'capabilities', name='storage_capabilities'),
+    wsgi.Route('GET', '/v1/storages/{id}/freshness', StorageController,
+               'freshness', name='storage_freshness'),
 ]

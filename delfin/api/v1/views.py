@@ -26,9 +26,14 @@ SECTION_KEYS = {
 }
 
 
+_STORAGE_DATETIMES = ('deleted_at', 'created_at', 'updated_at') + tuple(
+    f.name for f in registry.STORAGE.fields if f.type == registry.DATETIME)
+_project_storage = views.Projection(STORAGE_KEYS, _STORAGE_DATETIMES)
+
+
 def storage(row, sync_status=None):
     """A storage; ``sync_status`` is SYNCED or SYNCING (from its jobs)."""
-    view = views.project(row, STORAGE_KEYS)
+    view = _project_storage(row)
     if sync_status is not None:
         view['sync_status'] = sync_status
     elif not isinstance(view['sync_status'], str):

@@ -83,10 +83,16 @@ def test_a_dying_component_stops_the_process_with_an_error():
 
 
 def test_any_address_means_ipv4_and_ipv6():
-    addresses = service._listen_addresses('::', 8190)
-    assert '0.0.0.0:8190' in addresses
-    assert service._listen_addresses('127.0.0.1', 80) == ['127.0.0.1:80']
-    assert service._listen_addresses('::1', 80) == ['[::1]:80']
+    server = service.ApiServer(app=_slow_app(None, None), host='::',
+                               port=0, threads=1)
+    server.start()
+    try:
+        for host in ('127.0.0.1', '[::1]'):
+            url = 'http://%s:%d/any' % (host, server.port)
+            assert urllib.request.urlopen(url, timeout=5).read() == \
+                b'hello /any'
+    finally:
+        server.stop(5)
 
 
 def _slow_app(started, release):

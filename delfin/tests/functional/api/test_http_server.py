@@ -1,12 +1,18 @@
-"""The API behind the production WSGI server (waitress), over real HTTP."""
+"""The API behind the production HTTP server (granian), over real HTTP."""
 import concurrent.futures
 import http.client
 import json
 import logging
+import resource
+import socket
+import time
 import uuid
 
 import pytest
 from oslo_context import context as oslo_context
+
+# Seconds a client has to send a request in the server of these tests.
+CLIENT_TIMEOUT = 1.0
 
 
 @pytest.fixture(scope='module')
@@ -14,7 +20,8 @@ def server(sqlite_engine):
     from delfin import service
     from delfin.api import app as api_app
     api = service.ApiServer(app=api_app.make_app(max_body_size=2048),
-                            host='127.0.0.1', port=0, threads=2)
+                            host='127.0.0.1', port=0, threads=2,
+                            client_timeout=CLIENT_TIMEOUT)
     api.start()
     try:
         yield api.addresses[0]
@@ -136,3 +143,77 @@ def test_a_request_id_sent_by_the_client_is_kept(server):
                                headers={'X-OpenStack-Request-ID': other})
         got = resp.getheader('x-openstack-request-id')
         assert got.startswith('req-') and got not in (other, mine)
+
+
+def _allow_open_files(count):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < count:
+        if hard != resource.RLIM_INFINITY and hard < count:
+            pytest.fail('this test needs %d open files; the limit is %d'
+                        % (count, hard))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (count, hard))
+
+
+def test_idle_connections_do_not_lock_out_a_new_client(server):
+    # A thousand connections that never send a byte (health checks, slow
+    # clients), far more than the request threads.  Both ends are in this
+    # process.
+    _allow_open_files(4096)
+    idle = []
+    try:
+        for _ in range(1000):
+            idle.append(socket.create_connection(server, timeout=5))
+        resp, body = _request(server, 'GET', '/v1/storages')
+        assert resp.status == 200
+        assert body['total'] == 0
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def _closed_within(sock, seconds):
+    """Whether the server closes ``sock`` within ``seconds`` (whatever
+    it sends first), and what it sent."""
+    sock.settimeout(seconds)
+    data = b''
+    try:
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return True, data
+            data += chunk
+    except socket.timeout:
+        return False, data
+    except ConnectionResetError:
+        return True, data
+
+
+def test_a_client_slow_to_send_its_headers_is_disconnected(server):
+    with socket.create_connection(server, timeout=5) as sock:
+        sock.sendall(b'GET /v1/storages HTTP/1.1\r\nHost: x\r\n')
+        closed, _data = _closed_within(sock, CLIENT_TIMEOUT + 5)
+        assert closed
+
+
+def test_a_client_slow_to_send_its_body_gets_a_408(server):
+    with socket.create_connection(server, timeout=5) as sock:
+        sock.sendall(b'POST /v1/storages HTTP/1.1\r\nHost: x\r\n'
+                     b'Content-Type: application/json\r\n'
+                     b'Content-Length: 100\r\n\r\n{"vendor": ')
+        started = time.monotonic()
+        closed, data = _closed_within(sock, CLIENT_TIMEOUT + 5)
+        assert data.startswith(b'HTTP/1.1 408'), data
+        assert b'RequestTimeout' in data
+        assert time.monotonic() - started >= CLIENT_TIMEOUT * 0.9
+
+
+def test_a_kept_alive_connection_serves_several_requests(server):
+    conn = http.client.HTTPConnection(*server, timeout=10)
+    try:
+        for _ in range(3):
+            conn.request('GET', '/v1/storages')
+            resp = conn.getresponse()
+            assert resp.status == 200
+            assert json.loads(resp.read())['total'] == 0
+    finally:
+        conn.close()

@@ -91,7 +91,9 @@ def test_register_syncs_every_kind(api):
     assert groups['total'] == 2
     shown = api.get('/v1/storages/%s' % sid).json
     assert shown['sync_status'] == 'SYNCED'
-    volume = shown['freshness']['volume']
+    assert 'freshness' not in shown
+    volume = api.get('/v1/storages/%s/freshness' % sid).json[
+        'freshness']['volume']
     assert volume['item_count'] == 12
     assert volume['last_error'] is None
     assert volume['last_success_at'] and volume['last_duration'] >= 0
@@ -357,12 +359,22 @@ def test_failed_sync_is_recorded_in_the_job(api):
     assert job['error']
     shown = api.get('/v1/storages/%s' % storage['id']).json
     assert shown['sync_status'] == 'SYNCED'
-    assert shown['freshness']['volume']['last_error']
-    assert shown['freshness']['volume']['last_success_at'] is None
-    assert shown['freshness']['storage_pool']['last_error'] is None
+    fresh = api.get('/v1/storages/%s/freshness' % storage['id']).json[
+        'freshness']
+    assert fresh['volume']['last_error']
+    assert fresh['volume']['last_success_at'] is None
+    assert fresh['storage_pool']['last_error'] is None
     listed = api.get('/v1/storages?serial_number=%s'
                      % shown['serial_number']).json['storages'][0]
-    assert listed['freshness'] == shown['freshness']
+    # List and detail carry Delfin's fields only, the same.
+    assert listed == shown
+
+
+def test_freshness_of_an_unknown_storage_is_a_404(api):
+    resp = api.get('/v1/storages/%s/freshness'
+                   % '00000000-0000-4000-8000-000000000000')
+    assert resp.status_int == 404
+    assert resp.json['error_code'] == 'StorageNotFound'
 
 
 # -- capabilities ---------------------------------------------------------
