@@ -113,8 +113,10 @@ class DriverManager(object):
 
         :raises StorageDriverNotFound: no such entry point, or it fails to
             import (the cause is logged).
+        :raises StorageDriverIncomplete: the class lacks abstract methods
+            of the contract (logged, naming them).
         :raises InvalidStorageCapability: the class declares invalid
-            capabilities.
+            capabilities (logged).
         """
         name = driver_name(vendor, model)
         cls = self._classes.get(name)
@@ -158,7 +160,11 @@ class DriverManager(object):
             raise exception.StorageDriverNotFound(name)
         except stevedore.exception.MultipleMatches:
             raise exception.DuplicateExtension(name)
-        return capabilities.validate_driver_class(mgr.driver)
+        try:
+            return capabilities.validate_driver_class(mgr.driver, name)
+        except exception.DelfinException as err:
+            LOG.error("Storage driver '%s' cannot be used: %s", name, err)
+            raise
 
     # -- instances --------------------------------------------------------
 

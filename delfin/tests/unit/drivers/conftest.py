@@ -18,6 +18,7 @@ SAMPLE_ENTRY_POINTS = {
     'sample invalid_capabilities': 'InvalidCapabilitiesDriver',
     'sample broken_delete': 'BrokenDeleteDriver',
     'sample not_a_driver': 'NotADriver',
+    'sample incomplete': 'IncompleteDriver',
 }
 _MODULE = 'delfin.tests.unit.drivers.samples'
 
