@@ -23,7 +23,9 @@ on a later request logs in once more and retries once.
 
 Reads are cached for a few seconds (``cache_seconds``): one sync calls
 several listers that each walk the same systems, and a service answers each
-resource once per sync instead of once per lister.
+resource once per sync instead of once per lister.  The driver drops the
+cache (`forget`) when a sync starts, so a sync never sees an older one's
+reads.
 """
 import base64
 import json
@@ -378,7 +380,7 @@ def client_from_access_info(access_info):
     """
     rest = access_info.get('rest') or {}
     extra = access_info.get('extra_attributes') or {}
-    cache_seconds = float(extra.get('cache_seconds', DEFAULT_CACHE_SECONDS))
+    cache_seconds = _number(extra, 'cache_seconds', DEFAULT_CACHE_SECONDS)
     replay = extra.get('replay')
     if replay:
         folder = replay if os.path.isdir(str(replay)) else os.path.join(
@@ -397,7 +399,10 @@ def client_from_access_info(access_info):
             "extra_attributes.scheme must be 'http' or 'https', not %r"
             % scheme)
     port = rest.get('port') or (443 if scheme == 'https' else 80)
-    timeout = float(extra.get('timeout', DEFAULT_TIMEOUT))
+    timeout = _number(extra, 'timeout', DEFAULT_TIMEOUT)
+    if timeout <= 0:
+        raise exception.InvalidInput('extra_attributes.timeout must be '
+                                     'positive')
     transport = HttpTransport(rest['host'], port, scheme,
                               verify=access_info.get('verify', False),
                               timeout=timeout)
@@ -406,6 +411,20 @@ def client_from_access_info(access_info):
     return SwordfishClient(transport, rest.get('username'),
                            rest.get('password'), cache_seconds,
                            where=transport_where(scheme, rest['host'], port))
+
+
+def _number(extra, key, default):
+    value = extra.get(key, default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise exception.InvalidInput(
+            'extra_attributes.%s must be a number of seconds, not %r'
+            % (key, value))
+    if number < 0:
+        raise exception.InvalidInput(
+            'extra_attributes.%s must not be negative' % key)
+    return number
 
 
 def transport_where(scheme, host, port):

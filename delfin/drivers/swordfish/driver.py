@@ -115,6 +115,9 @@ class SwordfishDriver(driver.StorageDriver):
     # -- inventory ----------------------------------------------------------
 
     def get_storage(self, context):
+        # Every sync starts here: read the service afresh; the listers
+        # that follow share these reads.
+        self.client.forget()
         walk = self._walk()
         root = self.client.root()
         systems = walk.systems()

@@ -141,6 +141,10 @@ class AuthFront(object):
                         status, data = answer.status, answer.read()
                 except urllib.error.HTTPError as err:
                     status, data = err.code, b''
+                except OSError as err:
+                    # The service behind is down or too slow.
+                    status = 502
+                    data = json.dumps({'error': str(err)}).encode()
                 self.send_response(status)
                 self.send_header('Content-Type', 'application/json')
                 self.send_header('Content-Length', str(len(data)))

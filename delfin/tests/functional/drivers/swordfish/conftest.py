@@ -111,3 +111,23 @@ def start_sushy():
     yield start
     for server in started:
         server.stop()
+
+
+TERMINAL = ('succeeded', 'failed', 'cancelled')
+
+
+def wait_job(service, storage_id, timeout=60):
+    """The newest job of a storage once it has ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, body = service.request(
+            'GET', '/v1/storages/%s/jobs?limit=1' % storage_id)
+        assert status == 200, body
+        jobs = body['jobs']
+        if jobs and jobs[0]['state'] in TERMINAL:
+            service.wait_idle(timeout)
+            return jobs[0]
+        if time.monotonic() > deadline:
+            raise AssertionError('no job of storage %s ended: %s'
+                                 % (storage_id, jobs))
+        time.sleep(0.02)

@@ -3,6 +3,8 @@ with the service and synced: what the API lists afterwards is what the
 mockup's JSON files hold (computed from the files, not by the driver)."""
 import pytest
 
+from delfin.tests import conftest as base
+from delfin.tests.functional.drivers.swordfish import conftest
 from delfin.tests.functional.drivers.swordfish import mockups
 
 SETS = mockups.SETS
@@ -21,7 +23,8 @@ def registered(service, sushy_static):
             'extra_attributes': {'scheme': 'http'}})
         assert status == 201, body
         storages[name] = body
-    service.wait_idle(60)
+    for body in storages.values():
+        conftest.wait_job(service, body['id'])
     return storages
 
 
@@ -35,7 +38,6 @@ def _list(service, path, storage_id):
 
 
 def _mockup(name):
-    from delfin.tests.functional.drivers.swordfish import conftest
     return mockups.MockupSet(conftest.mockup_folder(name))
 
 
@@ -127,14 +129,18 @@ def test_unhealthy_volumes_are_open_alerts(service, registered):
     status, _ = service.request('POST', '/v1/storages/%s/alerts/sync'
                                 % storage_id, {})
     assert status in (200, 202)
-    service.wait_idle(30)
     warned = {u for u, v in _mockup(name).volumes().items()
               if v.get('Status', {}).get('Health') == 'Warning'}
     assert warned
-    status, body = service.request('GET', '/v1/storages/%s/alerts'
-                                   % storage_id)
-    assert status == 200
-    located = {a['location'] for a in body['alerts']
+
+    def alerts():
+        status, body = service.request('GET', '/v1/storages/%s/alerts'
+                                       % storage_id)
+        assert status == 200
+        return body['alerts']
+
+    base.wait_for(alerts, 30, what='alerts of the service-based set')
+    located = {a['location'] for a in alerts()
                if a['resource_type'] == 'volume'}
     assert located == warned
-    assert {a['severity'] for a in body['alerts']} == {'Warning'}
+    assert {a['severity'] for a in alerts()} == {'Warning'}
