@@ -61,13 +61,17 @@ def not_swordfish(text):
 
 def fixture_name(method, path):
     """The file a request is recorded under:
-    ``GET /redfish/v1/Storage/S1`` -> ``GET_redfish_v1_Storage_S1.json``;
-    a path segment that is not a plain word is percent-escaped so that two
-    paths never share a file."""
-    clean = path.split('#')[0].strip('/')
-    name = method.upper() + '_' + clean.replace('/', '_')
-    return re.sub(r'[^A-Za-z0-9_.=-]',
-                  lambda m: '%%%02X' % ord(m.group(0)), name) + '.json'
+    ``GET /redfish/v1/Storage/S1`` -> ``GET_redfish_v1_Storage_S1.json``.
+
+    Within a segment, a character other than a letter, digit, ``.``, ``=``
+    or ``-`` (``_`` included) is percent-escaped, so that two paths never
+    share a file.
+    """
+    segments = path.split('#')[0].strip('/').split('/')
+    escaped = [re.sub(r'[^A-Za-z0-9.=-]',
+                      lambda m: '%%%02X' % ord(m.group(0)), segment)
+               for segment in segments]
+    return method.upper() + '_' + '_'.join(escaped) + '.json'
 
 
 class HttpTransport(object):
