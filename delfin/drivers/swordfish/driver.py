@@ -13,8 +13,8 @@ Identities: every native id is the resource's URI (ids and names repeat in
 a service, URIs do not); names are ``Name``, else ``Id``.
 
 Serves: the storage, pools, volumes, disks (drives) and controllers; alerts
-listed from the health of those resources.  Performance is not served: see
-the README.
+listed from the health of those resources; performance of pools and volumes
+that carry I/O statistics (see `performance`).
 """
 import hashlib
 import re
@@ -30,6 +30,7 @@ from delfin.drivers import driver
 from delfin.drivers.swordfish import client as sf_client
 from delfin.drivers.swordfish import inventory
 from delfin.drivers.swordfish import mapping
+from delfin.drivers.swordfish import performance
 
 LOG = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class SwordfishDriver(driver.StorageDriver):
         # When this driver first saw each unhealthy resource: an alert's
         # time, stable across polls.
         self._alert_seen = {}
+        self._readings = performance.Readings()
 
     def _walk(self):
         with self._lock:
@@ -352,6 +354,59 @@ class SwordfishDriver(driver.StorageDriver):
         raise exception.StorageClearAlertFailed(
             'an alert of a Swordfish service is the health of a resource; '
             'it clears when the resource is healthy again')
+
+    # -- performance ----------------------------------------------------------
+
+    def get_capabilities(self, context, filters=None):
+        """Pool and volume metrics, where the service's pools or volumes
+        carry I/O statistics; None (no performance) otherwise.
+
+        An instance method, unlike the base's static one: what a Swordfish
+        service offers is only known by asking it.
+        """
+        walk = self._walk()
+        types = [rtype for rtype, items in (
+            (constants.ResourceType.STORAGE_POOL, walk.pools()),
+            (constants.ResourceType.VOLUME, walk.volumes()))
+            if any(performance.offers_statistics(r) for _, r in items)]
+        if not types:
+            return None
+        return {'is_historic': False,
+                'resource_metrics': performance.resource_metrics(types)}
+
+    def collect_perf_metrics(self, context, storage_id, resource_metrics,
+                             start_time, end_time):
+        """Rates since the previous collection (none at the first)."""
+        self.client.forget()
+        walk = self._walk()
+        metrics = []
+        for rtype, items in (
+                (constants.ResourceType.STORAGE_POOL, walk.pools),
+                (constants.ResourceType.VOLUME, walk.volumes)):
+            wanted = (resource_metrics or {}).get(rtype)
+            if not wanted:
+                continue
+            for uri, resource in items():
+                stats = performance.io_statistics(self.client, resource)
+                if stats is None:
+                    continue
+                now = utils.utcnow_ms()
+                rates = self._readings.update((rtype, uri), now, stats)
+                if not rates:
+                    continue
+                stamp = max(min(now, end_time), start_time)
+                labels = {'storage_id': storage_id, 'resource_type': rtype,
+                          'resource_id': native_id(uri),
+                          'resource_name': inventory.name_of(resource, uri),
+                          'type': 'RAW'}
+                for name, value in rates.items():
+                    if name in wanted:
+                        metrics.append(constants.metric_struct(
+                            name=name,
+                            labels=dict(labels,
+                                        unit=constants.METRIC_UNITS[name]),
+                            values={stamp: round(value, 3)}))
+        return metrics
 
 
 def _health_alert(label, resource_type, uri, resource, health, occur):

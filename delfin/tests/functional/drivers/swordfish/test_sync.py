@@ -144,3 +144,16 @@ def test_unhealthy_volumes_are_open_alerts(service, registered):
                if a['resource_type'] == 'volume'}
     assert located == warned
     assert {a['severity'] for a in alerts()} == {'Warning'}
+
+
+def test_capabilities_list_volume_metrics_of_the_telemetry_set(
+        service, registered):
+    storage_id = registered['direct-attach-with-telemetry']['id']
+    status, body = service.request('GET', '/v1/storages/%s/capabilities'
+                                   % storage_id)
+    assert status == 200, body
+    metrics = body['spec']['resource_metrics']
+    assert set(metrics) == {'volume'}
+    assert metrics['volume']['readIops']['unit'] == 'IOPS'
+    assert body['resources']['volume'] == 'supported'
+    assert body['resources']['port'] == 'unsupported'
