@@ -225,10 +225,15 @@ class SwordfishClient(object):
             return self._root
 
     def _connect(self):
-        status, _, root = self.transport.request('GET', SERVICE_ROOT)
+        status, headers, root = self.transport.request('GET', SERVICE_ROOT)
         if status == 401 or status == 403:
             # Roots are public in Redfish, but a service may guard it.
             root = None
+        elif status in (301, 302, 303, 307, 308):
+            raise not_swordfish((
+                'No Swordfish service at %s: GET %s redirects to %s; check '
+                'extra_attributes.scheme and the port.'
+                % (self.where, SERVICE_ROOT, (headers or {}).get('Location'))))
         elif status != 200 or not isinstance(root, dict):
             raise not_swordfish((
                 'No Swordfish service at %s: GET %s answered HTTP %s%s.'
@@ -258,7 +263,9 @@ class SwordfishClient(object):
         return cryptor.decode(self._password) if self._password else ''
 
     def _login(self, root):
-        """Open a Redfish session where offered, else use basic auth."""
+        """Open a Redfish session where offered, else use basic auth;
+        store and return the authentication (``('token', value)`` or
+        ``('basic', header value)``).  Called under ``self._lock``."""
         password = self._password_text()
         sessions = _link(root, 'Links', 'Sessions') or (
             SERVICE_ROOT + '/SessionService/Sessions' if root is None
@@ -271,42 +278,50 @@ class SwordfishClient(object):
                 raise exception.InvalidUsernameOrPassword()
             token = (headers or {}).get(TOKEN_HEADER)
             if 200 <= status < 300 and token:
-                self._auth = ('token', token)
                 self._session_uri = (headers or {}).get('Location')
-                return
+                self._auth = ('token', token)
+                return self._auth
             LOG.debug("No Redfish session at %s (HTTP %s); using basic "
                       "authentication", self.where, status)
-        self._auth = ('basic', (self.username, password))
+        raw = ('%s:%s' % (self.username, password)).encode('utf-8')
+        auth = ('basic', 'Basic ' + base64.b64encode(raw).decode('ascii'))
         if root is not None:
             # The root is public: check the credentials on a guarded
             # resource before saying they are good.
             first = _link(root, 'Storage') or _link(root, 'StorageServices')
             if first:
-                status, _, _ = self._send('GET', first)
+                status, _, _ = self._send('GET', first, auth)
                 if status in (401, 403):
-                    self._auth = None
                     raise exception.InvalidUsernameOrPassword()
+        self._auth = auth
+        return auth
 
-    def _headers(self):
-        kind, value = self._auth
-        if kind == 'token':
-            return {TOKEN_HEADER: value}
-        user, password = value
-        raw = ('%s:%s' % (user, password)).encode('utf-8')
-        return {'Authorization': 'Basic ' +
-                base64.b64encode(raw).decode('ascii')}
+    def _current_auth(self):
+        auth = self._auth
+        if auth is None:
+            with self._lock:
+                if self._auth is None:
+                    self._login(self._root)
+                auth = self._auth
+        return auth
 
-    def _send(self, method, path):
-        return self.transport.request(method, path, headers=self._headers())
+    def _send(self, method, path, auth=None):
+        kind, value = auth or self._current_auth()
+        header = TOKEN_HEADER if kind == 'token' else 'Authorization'
+        return self.transport.request(method, path, headers={header: value})
 
     def _get_authenticated(self, path):
-        status, headers, data = self._send('GET', path)
+        auth = self._current_auth()
+        status, headers, data = self._send('GET', path, auth)
         if status == 401:
-            # The session expired or was dropped: log in once more.
+            # The session expired or was dropped: log in once more (unless
+            # another thread just did).
             with self._lock:
-                self._auth = None
-                self._login(self._root)
-            status, headers, data = self._send('GET', path)
+                if self._auth is auth or self._auth is None:
+                    self._auth = None
+                    self._login(self._root)
+                auth = self._auth
+            status, headers, data = self._send('GET', path, auth)
             if status == 401:
                 raise exception.InvalidUsernameOrPassword()
         return status, headers, data
