@@ -146,6 +146,23 @@ def test_a_member_listed_twice_by_a_collection_is_one_volume(tmp_path):
     assert len(list(_driver(str(folder)).list_volumes(None))) == 8
 
 
+def test_paged_collections_are_followed(tmp_path):
+    folder = _copy(tmp_path, 'midrange')
+    first = '/redfish/v1/Storage/MidrangeStorageSystem/Volumes'
+    second = first + '?$skip=5'
+    path = folder / sf_client.fixture_name('GET', first)
+    recorded = json.loads(path.read_text())
+    body = recorded['body']
+    rest = dict(body, Members=body['Members'][5:])
+    del rest['Members@odata.count']
+    body['Members'] = body['Members'][:5]
+    body['Members@odata.nextLink'] = second
+    path.write_text(json.dumps(recorded))
+    (folder / sf_client.fixture_name('GET', second)).write_text(
+        json.dumps(dict(recorded, body=rest)))
+    assert len(list(_driver(str(folder)).list_volumes(None))) == 8
+
+
 def test_system_picks_one_system_by_uri_id_or_name():
     by_uri = _driver('service-based', system='/redfish/v1/StorageServices/2')
     pools = by_uri.list_storage_pools(None)
