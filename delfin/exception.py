@@ -129,6 +129,14 @@ class InvalidStorageCapability(Invalid):
     code = 500
 
 
+class StorageDriverIncomplete(DelfinException):
+    """A driver class that leaves abstract methods of the contract out:
+    it is refused when it is loaded, naming them."""
+    msg_fmt = ("Storage driver '{0}' ({1}) does not implement the abstract "
+               "method(s) of the driver contract: {2}.")
+    code = 500
+
+
 class InvalidUsernameOrPassword(DelfinException):
     msg_fmt = "Invalid username or password."
     code = 400

@@ -277,9 +277,14 @@ def declared_metrics(driver_or_class):
     return declared
 
 
-def validate_driver_class(cls):
-    """Check what a driver class declares; called when it is loaded.
+def validate_driver_class(cls, name=None):
+    """Check a driver class; called when it is loaded.
 
+    :param name: its entry point name (``"<vendor> <model>"``), for
+        messages.
+    :raises StorageDriverIncomplete: the class leaves abstract methods of
+        the contract unimplemented (it could never be built); the message
+        names them.
     :raises InvalidStorageCapability: not a StorageDriver, or an unknown
         kind, resource type, metric or unit, or a declared kind whose
         lister is not implemented.
@@ -288,6 +293,12 @@ def validate_driver_class(cls):
         raise exception.InvalidStorageCapability(
             '%r is not a subclass of delfin.drivers.driver.StorageDriver'
             % (cls,))
+    missing = sorted(getattr(cls, '__abstractmethods__', ()) or ())
+    if missing:
+        raise exception.StorageDriverIncomplete(
+            name or cls.__qualname__,
+            '%s.%s' % (cls.__module__, cls.__qualname__),
+            ', '.join(missing))
     declared_kinds(cls)
     declared_metrics(cls)
     return cls

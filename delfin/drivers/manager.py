@@ -165,8 +165,10 @@ class DriverManager(object):
         :raises StorageDriverNotFound: no such entry point, even among the
             drivers installed since start (the message names the installed
             ones), or it fails to import (the cause is logged).
+        :raises StorageDriverIncomplete: the class lacks abstract methods
+            of the contract (logged, naming them).
         :raises InvalidStorageCapability: the class declares invalid
-            capabilities.
+            capabilities (logged).
         """
         name = driver_name(vendor, model)
         cls = self._classes.get(name)
@@ -202,7 +204,11 @@ class DriverManager(object):
             cls = _load_installed(name)
         except stevedore.exception.MultipleMatches:
             raise exception.DuplicateExtension(name)
-        return capabilities.validate_driver_class(cls)
+        try:
+            return capabilities.validate_driver_class(cls, name)
+        except exception.DelfinException as err:
+            LOG.error("Storage driver '%s' cannot be used: %s", name, err)
+            raise
 
     # -- instances --------------------------------------------------------
 

@@ -11,6 +11,7 @@ from delfin import cryptor
 from delfin.db import api as db
 from delfin.tests.functional.api.conftest import make_storage
 from delfin.tests.unit.drivers import conftest as driver_fixtures
+from delfin.tests.unit.drivers.conftest import sample_entry_points  # noqa
 
 CONF = cfg.CONF
 PASSWORD = 'pa55-w0rd-never-shown'
@@ -138,6 +139,20 @@ def test_unknown_driver_is_404(api):
     resp = api.post('/v1/storages', body)
     assert resp.status_int == 404
     assert resp.json['error_code'] == 'StorageDriverNotFound'
+
+
+@pytest.mark.usefixtures('sample_entry_points')
+def test_driver_lacking_contract_methods_is_refused_naming_them(api, caplog):
+    body = _body('192.0.2.18')
+    body.update(vendor='sample', model='incomplete')
+    resp = _no_secret(api.post('/v1/storages', body))
+    assert resp.status_int == 500
+    assert resp.json['error_code'] == 'StorageDriverIncomplete'
+    assert resp.json['error_msg'].endswith(
+        'driver contract: clear_alert, list_alerts.')
+    assert 'clear_alert, list_alerts' in caplog.text
+    hosts = [r['rest']['host'] for r in db.list_rows('access_info')]
+    assert '192.0.2.18' not in hosts
 
 
 @pytest.mark.parametrize('body,fragment', [

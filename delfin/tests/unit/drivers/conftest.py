@@ -19,6 +19,7 @@ SAMPLE_ENTRY_POINTS = {
     'sample no_metrics': 'NoMetricsDriver',
     'sample broken_delete': 'BrokenDeleteDriver',
     'sample not_a_driver': 'NotADriver',
+    'sample incomplete': 'IncompleteDriver',
 }
 _MODULE = 'delfin.tests.unit.drivers.samples'
 

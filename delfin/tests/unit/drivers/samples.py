@@ -156,5 +156,27 @@ class BrokenDeleteDriver(DelfinStyleDriver):
         raise RuntimeError('backend session already gone')
 
 
+class IncompleteDriver(driver.StorageDriver):
+    """Forgets list_alerts and clear_alert, two abstract methods."""
+
+    def reset_connection(self, context, **kwargs):
+        pass
+
+    def get_storage(self, context):
+        return {'name': 'incomplete', 'serial_number': 'INC-1'}
+
+    def list_storage_pools(self, context):
+        return []
+
+    def list_volumes(self, context):
+        return []
+
+    def add_trap_config(self, context, trap_config):
+        pass
+
+    def remove_trap_config(self, context, trap_config):
+        pass
+
+
 class NotADriver(object):
     """Published by mistake: not a StorageDriver."""

@@ -87,6 +87,24 @@ def test_driver_that_fails_to_import_is_not_found_and_logged(
     assert 'no_such_module' in caplog.text
 
 
+def test_driver_lacking_abstract_methods_fails_at_load_naming_them(
+        sample_entry_points, caplog):
+    caplog.set_level(logging.ERROR)
+    mgr = manager.DriverManager()
+    with pytest.raises(exception.StorageDriverIncomplete) as err:
+        mgr.get_driver_class('sample', 'incomplete')
+    text = str(err.value)
+    assert "'sample incomplete'" in text
+    assert 'IncompleteDriver' in text
+    assert text.endswith('contract: clear_alert, list_alerts.')
+    assert err.value.code == 500
+    # The operator finds the same cause in the log.
+    assert 'clear_alert, list_alerts' in caplog.text
+    # Asking again fails the same way: a broken class is never cached.
+    with pytest.raises(exception.StorageDriverIncomplete):
+        mgr.get_driver_class('sample', 'incomplete')
+
+
 def test_invalid_declarations_fail_at_load(sample_entry_points):
     mgr = manager.DriverManager()
     with pytest.raises(exception.InvalidStorageCapability, match="'lun'"):
