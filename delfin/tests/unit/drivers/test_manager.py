@@ -1,5 +1,6 @@
 """Tests of the driver manager (delfin.drivers.manager)."""
 import datetime
+import importlib.metadata
 import logging
 import socket
 import threading
@@ -43,9 +44,12 @@ def test_unknown_vendor_model_is_storage_driver_not_found():
     assert err.value.code == 404
     assert err.value.error_args == ('nope nothing',)
     # Delfin's message, then the drivers that are installed.
+    installed = sorted(ep.name for ep in importlib.metadata.entry_points(
+        group=manager.NAMESPACE))
+    assert 'fake_storage fake_driver' in installed
     assert str(err.value) == (
         "Storage driver 'nope nothing'could not be found. "
-        "Installed drivers: 'fake_storage fake_driver'.")
+        "Installed drivers: %s." % ', '.join("'%s'" % n for n in installed))
 
 
 def test_driver_installed_after_the_first_lookup_is_found(tmp_path,
