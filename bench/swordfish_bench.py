@@ -12,6 +12,9 @@ set:
   ``SYNCED``;
 * ``re-sync``: ``--repeat`` more syncs (POST /v1/storages/{id}/sync) of the
   unchanged service: the median and the worst job duration;
+* the CPU seconds (user + system) that ``delfin-all`` and the set's
+  ``sushy-static`` spent per re-sync (median): on a loaded machine the wall
+  times above grow with the wait for a CPU, these do not;
 * the number of pools, volumes, disks and controllers listed afterwards.
 
 The target is a sync under 2 s per set (``ok`` / ``MISS``).  The sets are
@@ -75,6 +78,13 @@ def _time(text):
     return datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads)."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def job_seconds(job):
     return (_time(job['finished_at']) - _time(job['started_at'])) \
         .total_seconds()
@@ -129,7 +139,7 @@ def start_service(tmp):
         time.sleep(0.05)
 
 
-def bench_set(base, name, port, repeat):
+def bench_set(base, name, port, repeat, service_pid, sushy_pid):
     result = {'set': name}
     t0 = time.monotonic()
     status, storage = service_bench.http(base, 'POST', '/v1/storages', {
@@ -148,7 +158,10 @@ def bench_set(base, name, port, repeat):
     result['first_sync_s'] = job_seconds(job)
     result['register_to_synced_s'] = time.monotonic() - t0
     durations = []
+    service_cpu = []
+    sushy_cpu = []
     for _ in range(repeat):
+        cpu0 = (cpu_seconds(service_pid), cpu_seconds(sushy_pid))
         status, _b = service_bench.http(base, 'POST',
                                         '/v1/storages/%s/sync' % sid)
         if status != 202:
@@ -157,9 +170,15 @@ def bench_set(base, name, port, repeat):
         if job['state'] != 'succeeded':
             raise SystemExit('re-sync of %s: %s' % (name, job))
         durations.append(job_seconds(job))
+        service_cpu.append(cpu_seconds(service_pid) - cpu0[0])
+        sushy_cpu.append(cpu_seconds(sushy_pid) - cpu0[1])
     result['resync_median_s'] = statistics.median(durations) \
         if durations else None
     result['resync_max_s'] = max(durations) if durations else None
+    result['resync_service_cpu_s'] = statistics.median(service_cpu) \
+        if service_cpu else None
+    result['resync_sushy_cpu_s'] = statistics.median(sushy_cpu) \
+        if sushy_cpu else None
     for kind in KINDS:
         _s, body = service_bench.http(
             base, 'GET', '/v1/%s?storage_id=%s&limit=1' % (kind, sid))
@@ -179,6 +198,7 @@ def run(repeat):
         proc, log, base = start_service(tmp)
         try:
             ports = {}
+            pids = {}
             for name in SETS:
                 port = service_bench.free_port()
                 servers.append(subprocess.Popen(
@@ -186,10 +206,12 @@ def run(repeat):
                      '-m', os.path.join(root, name)],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
                 ports[name] = port
+                pids[name] = servers[-1].pid
             for port in ports.values():
                 wait_http('http://127.0.0.1:%d' % port)
             for name in SETS:
-                results.append(bench_set(base, name, ports[name], repeat))
+                results.append(bench_set(base, name, ports[name], repeat,
+                                         proc.pid, pids[name]))
         finally:
             for server in servers:
                 server.terminate()
@@ -210,16 +232,19 @@ def main():
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print('%-42s %8s %8s %8s %8s %8s  %s' % (
+    print('%-40s %8s %8s %8s %8s %8s %8s %6s  %s' % (
         'mockup set', 'register', '1st sync', 'resync50', 'resyncMx',
-        'target', 'pools/volumes/disks/controllers'))
+        'cpu:svc', 'cpu:sushy', 'target', 'pools/volumes/disks/ctrls'))
     for r in results:
         worst = max(r['first_sync_s'], r['resync_max_s'] or 0)
-        print('%-42s %7.2fs %7.2fs %7.2fs %7.2fs %8s  %s' % (
+        print('%-40s %7.2fs %7.2fs %7.2fs %7.2fs %7.2fs %8.2fs %6s  %s' % (
             r['set'], r['register_s'], r['first_sync_s'],
             r['resync_median_s'] or 0, r['resync_max_s'] or 0,
+            r['resync_service_cpu_s'] or 0, r['resync_sushy_cpu_s'] or 0,
             'ok' if worst < TARGET_S else 'MISS',
             '/'.join(str(r[k]) for k in KINDS)))
+    print('load average: %.1f %.1f %.1f on %d CPUs' % (
+        os.getloadavg() + (os.cpu_count(),)))
 
 
 if __name__ == '__main__':

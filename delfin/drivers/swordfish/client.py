@@ -39,6 +39,7 @@ from oslo_log import log as logging
 
 from delfin import cryptor
 from delfin import exception
+from delfin.drivers.swordfish import inventory
 
 LOG = logging.getLogger(__name__)
 
@@ -252,8 +253,8 @@ class SwordfishClient(object):
                 raise not_swordfish((
                     'No Swordfish service at %s: GET %s answered HTTP %s.'
                     % (self.where, SERVICE_ROOT, status)))
-        if not any(isinstance(root.get(k), dict)
-                   for k in ('Storage', 'StorageServices')):
+        if not any(inventory.link(root, key)
+                   for key in inventory.SYSTEM_COLLECTIONS):
             raise not_swordfish((
                 'No Swordfish service at %s: the Redfish service offers '
                 'neither Storage nor StorageServices.' % self.where))
@@ -267,7 +268,7 @@ class SwordfishClient(object):
         store and return the authentication (``('token', value)`` or
         ``('basic', header value)``).  Called under ``self._lock``."""
         password = self._password_text()
-        sessions = _link(root, 'Links', 'Sessions') or (
+        sessions = inventory.link(root, 'Links', 'Sessions') or (
             SERVICE_ROOT + '/SessionService/Sessions' if root is None
             else None)
         if sessions:
@@ -288,7 +289,9 @@ class SwordfishClient(object):
         if root is not None:
             # The root is public: check the credentials on a guarded
             # resource before saying they are good.
-            first = _link(root, 'Storage') or _link(root, 'StorageServices')
+            first = next((inventory.link(root, key) for key
+                          in inventory.SYSTEM_COLLECTIONS
+                          if inventory.link(root, key)), None)
             if first:
                 status, _, _ = self._send('GET', first, auth)
                 if status in (401, 403):
@@ -334,7 +337,7 @@ class SwordfishClient(object):
 
         :raises StorageBackendException: any other failure.
         """
-        path = uri.split('#')[0].rstrip('/') or SERVICE_ROOT
+        path = _path_of(uri).split('#')[0].rstrip('/') or SERVICE_ROOT
         now = time.monotonic()
         cached = self._cache.get(path)
         if cached is not None and now - cached[0] < self.cache_seconds:
@@ -368,18 +371,6 @@ class SwordfishClient(object):
             self._root = None
             self._cache.clear()
         self.transport.close()
-
-
-def _link(resource, *keys):
-    """The ``@odata.id`` at ``resource[k1][k2]...``, or None."""
-    value = resource
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    if isinstance(value, dict):
-        return value.get('@odata.id')
-    return None
 
 
 def _path_of(uri):

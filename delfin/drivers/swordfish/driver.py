@@ -12,9 +12,10 @@ system the service holds (members of ``/redfish/v1/Storage`` and
 Identities: every native id is the resource's URI (ids and names repeat in
 a service, URIs do not); names are ``Name``, else ``Id``.
 
-Serves: the storage, pools, volumes, disks (drives) and controllers; alerts
-listed from the health of those resources; performance of pools and volumes
-that carry I/O statistics (see `performance`).
+Serves: the storage, pools, volumes, disks (drives), controllers, file
+systems and shares; alerts listed from the health of those resources;
+performance of pools and volumes that carry I/O statistics (see
+`performance`).
 """
 import hashlib
 import re
@@ -75,7 +76,8 @@ def volume_size(volume):
 class SwordfishDriver(driver.StorageDriver):
     """Driver of storage managed through a Swordfish service."""
 
-    SUPPORTED_RESOURCES = ('storage_pool', 'volume', 'disk', 'controller')
+    SUPPORTED_RESOURCES = ('storage_pool', 'volume', 'disk', 'controller',
+                           'filesystem', 'share')
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -256,6 +258,52 @@ class SwordfishDriver(driver.StorageDriver):
                 'compressed': bool(volume.get('Compressed')),
                 'deduplicated': bool(volume.get('Deduplicated')),
             }
+
+    def list_filesystems(self, context):
+        walk = self._walk()
+        pools = {u for u, _ in walk.pools()}
+        filesystems = []
+        for uri, fs in walk.filesystems():
+            data = _data(fs)
+            total = volume_size(fs)
+            used = min(_int(data.get('ConsumedBytes')) or 0, total)
+            provisioned = _int(data.get('ProvisionedBytes'))
+            allocated = _int(data.get('AllocatedBytes'))
+            pool = self._pool_of(uri, fs)
+            filesystems.append({
+                'native_filesystem_id': native_id(uri),
+                'name': inventory.name_of(fs, uri),
+                'type': (constants.FSType.THIN
+                         if provisioned is not None and allocated is not None
+                         and provisioned > allocated
+                         else constants.FSType.THICK),
+                'status': mapping.status_of(
+                    fs, mapping.FILESYSTEM_HEALTH,
+                    constants.FilesystemStatus.FAULTY,
+                    constants.FilesystemStatus.NORMAL),
+                'native_pool_id': native_id(pool) if pool in pools else None,
+                'total_capacity': total,
+                'used_capacity': used,
+                'free_capacity': total - used,
+                'compressed': bool(fs.get('Compressed')),
+                'deduplicated': bool(fs.get('Deduplicated')),
+                'storage_id': self.storage_id,
+            })
+        return filesystems
+
+    def list_shares(self, context):
+        shares = []
+        for uri, share, fs_uri in self._walk().shares():
+            parent = inventory.link(share, 'Links', 'FileSystem') or fs_uri
+            shares.append({
+                'native_share_id': native_id(uri),
+                'name': inventory.name_of(share, uri),
+                'path': share.get('FileSharePath'),
+                'native_filesystem_id': native_id(inventory.norm(parent)),
+                'protocol': mapping.share_protocol(share),
+                'storage_id': self.storage_id,
+            })
+        return shares
 
     def list_disks(self, context):
         disks = []

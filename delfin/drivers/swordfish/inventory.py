@@ -5,7 +5,8 @@ or of ``/redfish/v1/StorageServices`` (the older one).  Each system links
 its pools (``StoragePools``), volumes (``Volumes``), drives (a ``Drives``
 array of links, or a ``Drives`` collection) and controllers (the
 ``Controllers`` collection, or the older inline ``StorageControllers``
-array).
+array); file services their file systems (``FileSystems``) and these
+their shares (``ExportedShares``).
 
 Every resource is identified by its URI (``@odata.id``): ids and names
 repeat across a service, URIs do not.  The walk is defensive, as services
@@ -194,6 +195,21 @@ class Walk(object):
 
     def volumes(self):
         return self._linked('Volumes')
+
+    def filesystems(self):
+        return self._linked('FileSystems')
+
+    def shares(self):
+        """``[(uri, share, file system uri)]``: the members of each file
+        system's ``ExportedShares`` collection."""
+        seen = set()
+        out = []
+        for fs_uri, filesystem in self.filesystems():
+            uri = link(filesystem, 'ExportedShares') or \
+                link(filesystem, 'ExportedFileShares')
+            if uri:
+                out.extend((u, r, fs_uri) for u, r in self.members(uri, seen))
+        return out
 
     def drives(self):
         seen = set()

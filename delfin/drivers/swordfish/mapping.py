@@ -35,6 +35,15 @@ CONTROLLER_HEALTH = {'OK': c.ControllerStatus.NORMAL,
                      'Warning': c.ControllerStatus.DEGRADED,
                      'Critical': c.ControllerStatus.FAULT}
 
+FILESYSTEM_HEALTH = {'OK': c.FilesystemStatus.NORMAL,
+                     'Warning': c.FilesystemStatus.NORMAL,
+                     'Critical': c.FilesystemStatus.FAULTY}
+
+# FileShare.FileSharingProtocols entries, by prefix.
+SHARE_PROTOCOLS = (('SMB', c.ShareProtocol.CIFS),
+                   ('CIFS', c.ShareProtocol.CIFS),
+                   ('NFS', c.ShareProtocol.NFS))
+
 # Alert severity of a health that is not OK.
 ALERT_SEVERITY = {'Warning': c.Severity.WARNING,
                   'Critical': c.Severity.CRITICAL}
@@ -78,6 +87,15 @@ def status_of(resource, table, offline, unknown):
     if status.get('State') in OFFLINE_STATES:
         return offline
     return lookup(table, status.get('Health'), unknown)
+
+
+def share_protocol(share):
+    """The protocol of a share: its first SMB/CIFS or NFS protocol."""
+    for protocol in share.get('FileSharingProtocols') or ():
+        for prefix, value in SHARE_PROTOCOLS:
+            if str(protocol).upper().startswith(prefix):
+                return value
+    return None
 
 
 def disk_type(drive):

@@ -75,6 +75,21 @@ class MockupSet(object):
     def volumes(self):
         return self._collected('Volumes')
 
+    def filesystems(self):
+        return self._collected('FileSystems')
+
+    def shares(self):
+        """{share uri: (share, file system uri)}."""
+        out = {}
+        for uri, filesystem in self.filesystems().items():
+            link = filesystem.get('ExportedShares') or \
+                filesystem.get('ExportedFileShares')
+            if isinstance(link, dict):
+                for share_uri, share in self._members(link['@odata.id'],
+                                                      {}).items():
+                    out.setdefault(share_uri, (share, uri))
+        return out
+
     def drives(self):
         out = {}
         for system in self.systems().values():

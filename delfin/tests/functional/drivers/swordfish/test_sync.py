@@ -112,6 +112,28 @@ def test_controllers_are_the_mockups(service, registered, name):
         assert controller['soft_version'] == source.get('FirmwareVersion')
 
 
+@pytest.mark.parametrize('name', SETS)
+def test_filesystems_and_shares_are_the_mockups(service, registered, name):
+    mockup = _mockup(name)
+    storage_id = registered[name]['id']
+    expected = mockup.filesystems()
+    filesystems = _list(service, 'filesystems', storage_id)
+    assert {f['native_filesystem_id']: f['name'] for f in filesystems} == {
+        uri: mockups.expected_name(f) for uri, f in expected.items()}
+    for fs in filesystems:
+        source = expected[fs['native_filesystem_id']]
+        assert fs['total_capacity'] == mockups.expected_size(source)
+    shares = _list(service, 'shares', storage_id)
+    expected_shares = mockup.shares()
+    if name in ('filesystem-with-backend-storage-mockups',
+                'service-based-mockups'):
+        assert expected and expected_shares
+    assert {s['native_share_id']: (s['path'], s['native_filesystem_id'])
+            for s in shares} == {
+        uri: (share.get('FileSharePath'), fs_uri)
+        for uri, (share, fs_uri) in expected_shares.items()}
+
+
 def test_the_issue_counts_hold(service, registered):
     """The sizes SNIA's sets are known for, as a check on the reader."""
     counts = {}

@@ -16,9 +16,11 @@ from delfin.sdk import conformance
 SETS = ('midrange', 'service-based', 'filesystem', 'direct-attach')
 SAMPLES = os.path.join(os.path.dirname(sf_driver.__file__), 'samples')
 SECRET = 'change-me'
-# Recorded sizes: pools, volumes, disks, controllers.
-COUNTS = {'midrange': (2, 8, 16, 2), 'service-based': (9, 17, 28, 3),
-          'filesystem': (2, 4, 16, 0), 'direct-attach': (1, 1, 2, 1)}
+# Recorded sizes: pools, volumes, disks, controllers, file systems, shares.
+COUNTS = {'midrange': (2, 8, 16, 2, 0, 0),
+          'service-based': (9, 17, 28, 3, 1, 1),
+          'filesystem': (2, 4, 16, 0, 1, 1),
+          'direct-attach': (1, 1, 2, 1, 0, 0)}
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +59,8 @@ def test_conformance_on_each_recorded_set(name):
     assert report.passed, json.dumps(problems, indent=2)
     counted = tuple(report.interface(i).counts[k] for i, k in (
         ('list_storage_pools', 'storage_pool'), ('list_volumes', 'volume'),
-        ('list_disks', 'disk'), ('list_controllers', 'controller')))
+        ('list_disks', 'disk'), ('list_controllers', 'controller'),
+        ('list_filesystems', 'filesystem'), ('list_shares', 'share')))
     assert counted == COUNTS[name]
 
 
@@ -191,6 +194,25 @@ def test_unhealthy_resources_are_alerts():
                                      'end_time': before}) == []
     with pytest.raises(exception.StorageClearAlertFailed):
         driver.clear_alert(None, alerts[0]['sequence_number'])
+
+
+def test_file_systems_and_their_shares():
+    driver = _driver('filesystem')
+    pools = {p['native_storage_pool_id'] for p in
+             driver.list_storage_pools(None)}
+    (fs,) = driver.list_filesystems(None)
+    assert fs['native_filesystem_id'] == \
+        '/redfish/v1/Storage/StorageSystem/FileSystems/FS1'
+    assert fs['name'] == 'Root'
+    # Provisioned 3 TB on 1 TB allocated: thin, sized by what it may use.
+    assert fs['type'] == constants.FSType.THIN
+    assert fs['total_capacity'] == 3000000000000
+    assert fs['used_capacity'] == 500000000000
+    assert fs['native_pool_id'] in pools
+    (share,) = driver.list_shares(None)
+    assert share['path'] == '/Shares/MyShare'
+    assert share['protocol'] == constants.ShareProtocol.CIFS
+    assert share['native_filesystem_id'] == fs['native_filesystem_id']
 
 
 def test_healthy_sets_have_no_alerts():
