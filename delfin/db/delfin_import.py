@@ -448,7 +448,8 @@ def _insert_untaken(conn, table, name, columns, batch, report):
         with conn.begin_nested():
             _bulk_insert(conn, table, columns, [list(r) for r in batch])
         return batch
-    except sa.exc.IntegrityError:
+    except (sa.exc.IntegrityError, conn.dialect.loaded_dbapi.IntegrityError):
+        # (Multi-row inserts run on the driver's connection: its own error.)
         batch = _untaken(conn, table, name, batch, report)
         _bulk_insert(conn, table, columns, batch)
         return batch
