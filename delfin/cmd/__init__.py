@@ -56,6 +56,9 @@ def prepare(argv=None, prog=None, cli_opts=()):
     # Paths in the configuration are relative to where the service runs;
     # pin them now so that options built from $state_path agree.
     CONF.set_override('state_path', os.path.abspath(CONF.state_path))
+    # A Delfin configuration file: say what of it is not used.
+    from delfin.conf import delfin_compat
+    delfin_compat.check(CONF)
 
 
 def upgrade_database(force=False):
