@@ -3,6 +3,7 @@ database built with Delfin's schema (the tables and columns of Delfin 1.x,
 written out in delfin/tests/fixtures/delfin_v1_schema.sql) and filled with
 rows as Delfin stores them, on SQLite and on MariaDB, into the service's
 database with a task node running."""
+import datetime
 import os
 import secrets
 import subprocess
@@ -250,3 +251,26 @@ def test_command_line(tmp_path):
     missing = manage('import-delfin', '--from',
                      'sqlite:///%s' % (tmp_path / 'nothing.sqlite'))
     assert missing.returncode != 0
+
+
+def test_import_into_every_backend(database, tmp_path):
+    # The service's database on SQLite, PostgreSQL (rows go in by COPY)
+    # and MariaDB.
+    tag = secrets.token_hex(4)
+    source = 'sqlite:///%s' % (tmp_path / 'delfin.sqlite')
+    delfin_v1.create(source)
+    delfin_v1.fill(source, tag)
+    report = delfin_import.run(source, start_syncs=False)
+    assert report.imported['storages'] == 3
+    assert report.imported['volumes'] == 4
+    volume = db.get('volume', _row_id(tag, 2, 3))
+    assert (volume['native_volume_id'], volume['compressed'],
+            volume['created_at']) == ('volume_3', True,
+                                      datetime.datetime(2023, 5, 4, 10, 11,
+                                                        12))
+    ports = db.list_rows('port', filters={'storage_id': _id(tag, 1)})
+    assert sorted(p['speed'] for p in ports) == [1600000000, 1600000000]
+    assert cryptor.decode(db.get('access_info', _id(tag, 1))['rest'][
+        'password']) == 'delfin-rest-pw'
+    again = delfin_import.run(source, start_syncs=False)
+    assert sum(again.imported.values()) == 0
