@@ -194,7 +194,10 @@ def _library_options():
 def config_files(conf=None):
     conf = conf or cfg.CONF
     files = list(conf.config_file or [])
-    for directory in conf.config_dir and [conf.config_dir] or []:
+    directories = conf.config_dir or []
+    if isinstance(directories, str):
+        directories = [directories]
+    for directory in directories:
         files += sorted(glob.glob(os.path.join(directory, '*.conf')))
     return files
 

@@ -76,6 +76,18 @@ def test_unused_and_unknown_options_are_reported(caplog):
         'neither this service nor Delfin has it' % DELFIN_CONF]
 
 
+def test_files_of_a_config_dir_are_checked(tmp_path, caplog):
+    (tmp_path / '10-extra.conf').write_text('[sync]\nintervall = 5\n')
+    conf = cfg.ConfigOpts()
+    for module in delfin_conf._MODULES:
+        module.register_opts(conf)
+    conf(['--config-dir', str(tmp_path)], project='delfin-test',
+         default_config_files=[])
+    unused, unknown = delfin_compat.check(conf)
+    assert [(g, n, line) for g, n, _path, line in unknown] == [
+        ('sync', 'intervall', 2)]
+
+
 @pytest.mark.parametrize('command', [['db', 'current']])
 def test_commands_report_at_start(tmp_path, command):
     conf = tmp_path / 'delfin.conf'
