@@ -58,7 +58,10 @@ def prepare(argv=None, prog=None, cli_opts=()):
     CONF.set_override('state_path', os.path.abspath(CONF.state_path))
     # A Delfin configuration file: say what of it is not used.
     from delfin.conf import delfin_compat
-    delfin_compat.check(CONF)
+    try:
+        delfin_compat.check(CONF)
+    except Exception:  # noqa: BLE001  a report never stops a start
+        LOG.exception("Could not check the configuration files")
 
 
 def upgrade_database(force=False):
