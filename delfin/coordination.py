@@ -50,7 +50,9 @@ def backend_url(url=None, member_timeout=None):
     A relative ``file://`` path is made absolute (``file://state/x`` is
     read as the relative directory ``state/x``, not as host ``state``).
     """
-    url = url or CONF.coordination.backend_url
+    if not url:
+        from delfin.conf import delfin_compat
+        url = delfin_compat.coordination_url(CONF)
     timeout = member_timeout or CONF.coordination.member_timeout
     parts = urllib.parse.urlsplit(url)
     query = dict(urllib.parse.parse_qsl(parts.query))

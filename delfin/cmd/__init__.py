@@ -61,6 +61,12 @@ def prepare(argv=None, prog=None, cli_opts=()):
         cryptor.check_configuration()
     except cryptor.UnsupportedCryptor as err:
         sys.exit(str(err))
+    # A Delfin configuration file: say what of it is not used.
+    from delfin.conf import delfin_compat
+    try:
+        delfin_compat.check(CONF)
+    except Exception:  # noqa: BLE001  a report never stops a start
+        LOG.exception("Could not check the configuration files")
 
 
 def log_configuration():

@@ -10,6 +10,7 @@ from delfin.conf import alerts
 from delfin.conf import api
 from delfin.conf import coordination
 from delfin.conf import database
+from delfin.conf import delfin_compat
 from delfin.conf import default
 from delfin.conf import fake_driver
 from delfin.conf import security
@@ -20,7 +21,7 @@ from delfin.conf import telemetry
 CONF = cfg.CONF
 
 _MODULES = (default, api, database, sync, alerts, coordination, security,
-            storage_driver, fake_driver, telemetry)
+            storage_driver, fake_driver, telemetry, delfin_compat)
 
 for _module in _MODULES:
     _module.register_opts(CONF)

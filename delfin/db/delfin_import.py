@@ -345,68 +345,114 @@ class _Planner(object):
     # -- inventory ------------------------------------------------------
 
     def inventory(self, kind):
-        """Batches of the rows of ``kind`` to insert."""
+        """(table name, columns, batch) triples: the Delfin rows of
+        ``kind`` to insert, as lists in ``columns`` order."""
         name = DELFIN_TABLE_OF.get(kind.name, kind.table)
         if not self.source.has(name):
             self.report.not_imported[name] = 'not in this Delfin database'
             return
-        columns = set(c.name for c in self.source.table(name).columns)
-        fields = [f for f in kind.fields if f.name in columns]
+        source = self.source.table(name)
+        fields = [f for f in kind.fields if f.name in source.c]
+        columns = ('id', 'storage_id', 'created_at', 'updated_at') + tuple(
+            f.name for f in fields)
+        converters = [(i + 4, conv) for i, conv in enumerate(
+            _converter(f, source.c[f.name].type) for f in fields) if conv]
+        identity = [columns.index(f) for f in kind.identity]
+        present, importing = self.present, self.importing
         seen = set()
         batch = []
-        for row in self.source.rows(self.conn, name):
-            sid = row.get('storage_id')
-            if sid in self.present:
+        now = _now()
+        result = self.conn.execution_options(stream_results=True).execute(
+            sa.select(*[source.c[c] for c in columns]))
+        for row in result:
+            sid = row[1]
+            if sid in present:
                 self.report.present[name] += 1
                 continue
-            if sid not in self.importing:
-                self.report.skip(name, row['id'], self._orphan_why(sid))
+            if sid not in importing:
+                self.report.skip(name, row[0], self._orphan_why(sid))
                 continue
-            identity = tuple(row.get(f) for f in kind.identity)
-            if any(v is None or v == '' for v in identity):
-                self.report.skip(name, row['id'], 'no native id')
+            key = (sid,) + tuple(row[i] for i in identity)
+            if None in key or '' in key:
+                self.report.skip(name, row[0], 'no native id')
                 continue
-            if (sid, identity) in seen:
-                self.report.skip(name, row['id'],
+            if key in seen:
+                self.report.skip(name, row[0],
                                  'another row of the storage has the same '
                                  'native id')
                 continue
+            values = list(row)
+            if values[2] is None:
+                values[2] = now
             try:
-                values = _inventory_values(row, fields)
+                for i, convert in converters:
+                    if values[i] is not None:
+                        values[i] = convert(values[i])
             except ValueError as exc:
-                self.report.skip(name, row['id'], str(exc))
+                self.report.skip(name, row[0], str(exc))
                 continue
-            seen.add((sid, identity))
+            seen.add(key)
             batch.append(values)
             if len(batch) >= BATCH:
-                yield name, batch
+                yield name, columns, batch
                 batch = []
         if batch:
-            yield name, batch
+            yield name, columns, batch
 
 
-def _inventory_values(row, fields):
-    values = {'id': row['id'], 'storage_id': row['storage_id'],
-              'created_at': row.get('created_at') or _now(),
-              'updated_at': row.get('updated_at')}
-    for field in fields:
-        value = row.get(field.name)
-        if value is not None:
-            if field.type == registry.BOOLEAN:
-                value = bool(value)
-            elif field.type == registry.JSON and isinstance(value, str):
-                value = json.loads(value)
-            elif field.type == registry.STRING and \
-                    len(str(value)) > field.length:
+def _converter(field, source_type):
+    """The conversion of a Delfin value of ``field`` (from a column of
+    ``source_type``) into this service's, or None when none is needed."""
+    if field.type == registry.BOOLEAN:
+        return bool
+    if field.type == registry.JSON:
+        return _json_value
+    if field.type == registry.STRING and \
+            (getattr(source_type, 'length', None) or 1 << 30) > field.length:
+        def checked(value, name=field.name, length=field.length):
+            if len(value) > length:
                 raise ValueError('%s is longer than %d characters'
-                                 % (field.name, field.length))
-        values[field.name] = value
-    return values
+                                 % (name, length))
+            return value
+        return checked
+    return None
 
 
-def _existing_ids(conn, table, ids):
-    return {r[0] for r in conn.execute(
+def _json_value(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _untaken(conn, table, name, batch, report):
+    """The rows of ``batch`` whose ids no row here has (the others are
+    reported skipped)."""
+    ids = [r[0] for r in batch]
+    taken = {r[0] for r in conn.execute(
         sa.select(table.c.id).where(table.c.id.in_(ids)))}
+    if not taken:
+        return batch
+    for row_id in ids:
+        if row_id in taken:
+            report.skip(name, row_id,
+                        'its id is taken by a row of another storage here')
+    return [r for r in batch if r[0] not in taken]
+
+
+def _insert_untaken(conn, table, name, columns, batch, report):
+    """Insert the rows of ``batch`` whose ids are free; returns them.
+
+    The ids are the storages' new rows' own, so they are free but for
+    rows copied between installations: the batch is inserted at once, and
+    only when that fails are its ids looked up.
+    """
+    try:
+        with conn.begin_nested():
+            _bulk_insert(conn, table, columns, [list(r) for r in batch])
+        return batch
+    except (sa.exc.IntegrityError, conn.dialect.loaded_dbapi.IntegrityError):
+        # (Multi-row inserts run on the driver's connection: its own error.)
+        batch = _untaken(conn, table, name, batch, report)
+        _bulk_insert(conn, table, columns, batch)
+        return batch
 
 
 def run(source_url, dry_run=False, encode=None, start_syncs=True):
@@ -440,18 +486,13 @@ def run(source_url, dry_run=False, encode=None, start_syncs=True):
                 _insert(target, schema.alert_sources, sources)
             for kind in registry.inventory_kinds():
                 table = schema.TABLES[kind.name]
-                for name, batch in planner.inventory(kind):
-                    taken = _existing_ids(target, table,
-                                          [r['id'] for r in batch])
-                    for row in batch:
-                        if row['id'] in taken:
-                            report.skip(name, row['id'],
-                                        'its id is taken by a row of '
-                                        'another storage here')
-                    batch = [r for r in batch if r['id'] not in taken]
+                for name, columns, batch in planner.inventory(kind):
+                    if dry_run:
+                        batch = _untaken(target, table, name, batch, report)
+                    else:
+                        batch = _insert_untaken(target, table, name, columns,
+                                                batch, report)
                     report.imported[name] += len(batch)
-                    if not dry_run:
-                        _insert(target, table, batch)
             report.storages = list(planner.importing)
     finally:
         engine.dispose()
@@ -459,6 +500,20 @@ def run(source_url, dry_run=False, encode=None, start_syncs=True):
     if not dry_run and start_syncs:
         report.sync_jobs = start_sync_jobs(report.storages)
     return report
+
+
+def _bulk_insert(conn, table, columns, rows):
+    """Insert ``rows`` (lists in ``columns`` order) the way the sync engine
+    does, in multi-row statements."""
+    from delfin.task_manager import sync
+    procs = [(i, p) for i, p in enumerate(
+        sync.bind_processors(table, columns, conn.dialect)) if p]
+    if procs:
+        for row in rows:
+            for i, proc in procs:
+                if row[i] is not None:
+                    row[i] = proc(row[i])
+    sync.bulk_insert(conn, table, columns, [tuple(r) for r in rows])
 
 
 def _insert(conn, table, rows):

@@ -550,10 +550,15 @@ def test_all_access_infos(api):
         for name in ('rest', 'ssh', 'cli', 'smis'):
             assert 'password' not in (info[name] or {})
         # The storage's name when registration gave none.
-        assert info['storage_name'] == names[info['storage_id']]
+        given = db.get('access_info', info['storage_id'])['storage_name']
+        assert info['storage_name'] == (given or
+                                        names[info['storage_id']])
         assert info['storage_name']
-    one = api.get('/v1/storages/%s/access-info' % infos[0]['storage_id'])
-    assert one.json['storage_name'] == names[infos[0]['storage_id']]
+    unnamed = [i['storage_id'] for i in infos if not db.get(
+        'access_info', i['storage_id'])['storage_name']]
+    assert unnamed
+    one = api.get('/v1/storages/%s/access-info' % unnamed[0])
+    assert one.json['storage_name'] == names[unnamed[0]]
 
 
 # -- delete -------------------------------------------------------------------

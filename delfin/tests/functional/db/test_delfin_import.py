@@ -3,6 +3,7 @@ database built with Delfin's schema (the tables and columns of Delfin 1.x,
 written out in delfin/tests/fixtures/delfin_v1_schema.sql) and filled with
 rows as Delfin stores them, on SQLite and on MariaDB, into the service's
 database with a task node running."""
+import datetime
 import os
 import secrets
 import subprocess
@@ -32,13 +33,13 @@ SMALL = {'fake_pool_range': '1-1', 'fake_volume_range': '3-3',
          'fake_masking_view_range': '1-1'}
 # What the fixture's rows give (see delfin_v1_rows.json).
 IMPORTED = {'storages': 2, 'access_info': 2, 'alert_source': 2,
-            'storage_pools': 2, 'volumes': 4, 'controllers': 1, 'ports': 2,
+            'storage_pools': 2, 'volumes': 3, 'controllers': 1, 'ports': 2,
             'disks': 1, 'filesystems': 1, 'qtrees': 1, 'quota': 1,
             'shares': 1, 'storage_hosts': 1, 'storage_host_initiators': 1,
             'storage_host_groups': 1, 'storage_host_grp_host_rels': 1,
             'port_groups': 1, 'port_grp_port_rels': 1, 'volume_groups': 1,
             'vol_grp_vol_rels': 1, 'masking_views': 1}
-SKIPPED = {'storages': 3, 'access_info': 4, 'alert_source': 1, 'volumes': 3}
+SKIPPED = {'storages': 3, 'access_info': 4, 'alert_source': 1, 'volumes': 4}
 
 
 def _id(tag, n):
@@ -120,6 +121,9 @@ def test_import_keeps_ids_reencrypts_and_is_idempotent(api, delfin_db):
         'name': 'already here', 'vendor': 'fake_vendor',
         'model': 'fake_model', 'serial_number': '%s-SN-TAKEN' % tag,
         'sync_status': 0, 'deleted': False})
+    # A row here with the id of one of Delfin's volumes (copied once).
+    db.create('volume', {'id': _row_id(tag, 2, 4), 'storage_id': taken['id'],
+                         'native_volume_id': 'copied'})
     source_before = delfin_v1.dump(url)
 
     dry = delfin_import.run(url, dry_run=True)
@@ -139,6 +143,9 @@ def test_import_keeps_ids_reencrypts_and_is_idempotent(api, delfin_db):
     assert report.skipped['volumes'][
         'another row of the storage has the same native id'] == [
         _row_id(tag, 2, 5)]
+    assert report.skipped['volumes'][
+        'its id is taken by a row of another storage here'] == [
+        _row_id(tag, 2, 4)]
     assert 'tasks' in report.not_imported
     text = '\n'.join(report.lines())
     assert 'delfin-rest-pw' not in text
@@ -150,7 +157,7 @@ def test_import_keeps_ids_reencrypts_and_is_idempotent(api, delfin_db):
     volume = api.get('/v1/volumes/%s' % _row_id(tag, 2, 3)).json
     assert (volume['native_volume_id'], volume['storage_id'],
             volume['compressed']) == ('volume_3', a, True)
-    assert api.get('/v1/volumes?storage_id=%s' % a).json['total'] == 4
+    assert api.get('/v1/volumes?storage_id=%s' % a).json['total'] == 3
     [group] = api.get('/v1/storages/%s/storage-host-groups' % a).json[
         'storage_host_groups']
     assert group['storage_hosts'] == ['host_1']
@@ -244,3 +251,26 @@ def test_command_line(tmp_path):
     missing = manage('import-delfin', '--from',
                      'sqlite:///%s' % (tmp_path / 'nothing.sqlite'))
     assert missing.returncode != 0
+
+
+def test_import_into_every_backend(database, tmp_path):
+    # The service's database on SQLite, PostgreSQL (rows go in by COPY)
+    # and MariaDB.
+    tag = secrets.token_hex(4)
+    source = 'sqlite:///%s' % (tmp_path / 'delfin.sqlite')
+    delfin_v1.create(source)
+    delfin_v1.fill(source, tag)
+    report = delfin_import.run(source, start_syncs=False)
+    assert report.imported['storages'] == 3
+    assert report.imported['volumes'] == 4
+    volume = db.get('volume', _row_id(tag, 2, 3))
+    assert (volume['native_volume_id'], volume['compressed'],
+            volume['created_at']) == ('volume_3', True,
+                                      datetime.datetime(2023, 5, 4, 10, 11,
+                                                        12))
+    ports = db.list_rows('port', filters={'storage_id': _id(tag, 1)})
+    assert sorted(p['speed'] for p in ports) == [1600000000, 1600000000]
+    assert cryptor.decode(db.get('access_info', _id(tag, 1))['rest'][
+        'password']) == 'delfin-rest-pw'
+    again = delfin_import.run(source, start_syncs=False)
+    assert sum(again.imported.values()) == 0
