@@ -329,6 +329,10 @@ class _QuietReconnects(std_logging.Filter):
 
 def quiet_reconnect_logs():
     """Install the filter on the RabbitMQ driver's logger (once)."""
-    logger = std_logging.getLogger('oslo_messaging._drivers.impl_rabbit')
-    if not any(isinstance(f, _QuietReconnects) for f in logger.filters):
-        logger.addFilter(_QuietReconnects())
+    quiet = _QuietReconnects()
+    # oslo.log names the library's loggers with a dot.
+    for name in ('oslo_messaging._drivers.impl_rabbit',
+                 'oslo.messaging._drivers.impl_rabbit'):
+        logger = std_logging.getLogger(name)
+        if not any(isinstance(f, _QuietReconnects) for f in logger.filters):
+            logger.addFilter(quiet)

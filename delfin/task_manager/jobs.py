@@ -252,17 +252,26 @@ def start_job(job_id, host=None):
     not queued any more (cancelled, given up, deleted with its storage, or
     started by someone else)."""
     now = db_api.utcnow()
-    with db_engine.writer() as conn:
-        count = conn.execute(sa.update(_jobs).where(
-            _jobs.c.id == job_id, _jobs.c.state == State.QUEUED).values(
-            state=State.RUNNING, started_at=now, updated_at=now,
-            heartbeat_at=now, host=host,
-            attempts=_jobs.c.attempts + 1)).rowcount
-        if not count:
-            return None
-        job = get_job(job_id, conn=conn)
     with _runs_lock:
-        _runs[job_id] = job['attempts']
+        # Known as this process's before the database says so, so that
+        # it is never taken for a run left behind.
+        _runs.setdefault(job_id, None)
+    job = None
+    try:
+        with db_engine.writer() as conn:
+            count = conn.execute(sa.update(_jobs).where(
+                _jobs.c.id == job_id, _jobs.c.state == State.QUEUED).values(
+                state=State.RUNNING, started_at=now, updated_at=now,
+                heartbeat_at=now, host=host,
+                attempts=_jobs.c.attempts + 1)).rowcount
+            if count:
+                job = get_job(job_id, conn=conn)
+    finally:
+        with _runs_lock:
+            if job is None:
+                _runs.pop(job_id, None)
+            else:
+                _runs[job_id] = job['attempts']
     return job
 
 
@@ -421,14 +430,18 @@ def orphans(live_hosts, stale_before):
     return [dict(r._mapping) for r in rows]
 
 
-def left_behind(host):
+def left_behind(host, stale_before=None):
     """Running jobs of ``host`` that this process does not run: a previous
-    life of this node started them and died."""
+    life of this node started them and died, or this process lost track
+    of one (the database went away as it started it); with
+    ``stale_before``, only those whose heartbeat is older."""
     mine = set(running_here())
+    where = [_jobs.c.state == State.RUNNING, _jobs.c.host == host]
+    if stale_before is not None:
+        where.append(sa.func.coalesce(
+            _jobs.c.heartbeat_at, _jobs.c.updated_at) < stale_before)
     with db_engine.reader() as conn:
-        rows = conn.execute(sa.select(_jobs).where(
-            _jobs.c.state == State.RUNNING,
-            _jobs.c.host == host).order_by(
+        rows = conn.execute(sa.select(_jobs).where(*where).order_by(
             _jobs.c.created_at, _jobs.c.id)).all()
     return [dict(r._mapping) for r in rows if r.id not in mine]
 

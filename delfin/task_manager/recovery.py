@@ -6,7 +6,9 @@ the news of them.  This component of every task node reads that record:
 * at start, the jobs a previous life of this node was running (same
   ``host``, not run by this process) are queued again (`jobs.requeue_job`),
   so a node killed in the middle of a sync frees its storages as soon as
-  it is back;
+  it is back; later, the same for a job of this node that no thread runs
+  and whose heartbeat is stale (the database went away just as the job
+  started, and the start was written but not seen);
 * every ``[sync] recovery_interval`` seconds it writes the heartbeat of the
   jobs this node runs, takes over the running jobs of nodes that left the
   task group (their membership lapsed and their heartbeat is older than
@@ -73,11 +75,17 @@ class JobRecovery(object):
         self.manager.sync_storage(context.get_admin_context(),
                                   job['storage_id'], job['id'])
 
-    def recover_own(self):
-        """Queue again, and hand over, the jobs a previous life of this
-        node left running.  Returns their ids."""
+    def _stale(self):
+        return db_api.utcnow() - datetime.timedelta(
+            seconds=self.member_timeout)
+
+    def recover_own(self, stale_only=False):
+        """Queue again the jobs a previous life of this node left running
+        (at start; later, those this process lost track of and whose
+        heartbeat is stale).  Returns their ids."""
         requeued = []
-        for job in jobs.left_behind(self.host):
+        for job in jobs.left_behind(
+                self.host, self._stale() if stale_only else None):
             state = jobs.requeue_job(
                 job, 'node %s stopped while running it' % self.host)
             if state == jobs.State.QUEUED:
@@ -96,8 +104,7 @@ class JobRecovery(object):
         members = coordinator.members
         if not members:
             return []    # out of the group ourselves: own nothing
-        stale = db_api.utcnow() - datetime.timedelta(
-            seconds=self.member_timeout)
+        stale = self._stale()
         taken = []
         for job in jobs.orphans(members, stale):
             if not self._owns(job['storage_id']):
@@ -127,8 +134,9 @@ class JobRecovery(object):
         return picked
 
     def check(self):
-        """One round: heartbeat, take over, pick up."""
+        """One round: heartbeat, recover, take over, pick up."""
         jobs.heartbeat(self.host)
+        self.recover_own(stale_only=True)
         self.take_over()
         self.pick_up()
 
