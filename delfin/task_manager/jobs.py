@@ -226,6 +226,9 @@ def storage_sync_status(storage_id):
 _runs = {}
 # Job id -> (attempt, values) of ends the database could not take yet.
 _ends = {}
+# Jobs whose run here learnt it may not write any more (cancelled, or
+# taken over): their end is not written either.
+_fenced = set()
 _runs_lock = threading.Lock()
 _flusher = None
 FLUSH_INTERVAL = 1.0
@@ -272,6 +275,7 @@ def start_job(job_id, host=None):
                 _runs.pop(job_id, None)
             else:
                 _runs[job_id] = job['attempts']
+                _fenced.discard(job_id)
     return job
 
 
@@ -289,8 +293,8 @@ def update_job(job_id, progress):
             progress=progress, updated_at=now, heartbeat_at=now)).rowcount)
     if not running:
         with _runs_lock:
-            if job_id not in _ends:
-                _runs.pop(job_id, None)
+            if job_id not in _ends and _runs.pop(job_id, None) is not None:
+                _fenced.add(job_id)
     return running
 
 
@@ -339,6 +343,9 @@ def finish_job(job_id, state, progress=None, error=None):
     if progress is not None:
         values['progress'] = progress
     with _runs_lock:
+        if job_id in _fenced:
+            _fenced.discard(job_id)
+            return False
         attempt = _runs.get(job_id)
     try:
         done = _write_end(job_id, attempt, values)
