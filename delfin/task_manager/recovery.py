@@ -4,7 +4,7 @@ The database is the record of the jobs accepted; the broker only carries
 the news of them.  This component of every task node reads that record:
 
 * at start, the jobs a previous life of this node was running (same
-  ``host``, not run by this process) are queued again (`jobs.requeue_job`),
+  ``host``, not run by this process) are queued again (`requeue_job`),
   so a node killed in the middle of a sync frees its storages as soon as
   it is back; later, the same for a job of this node that no thread runs
   and whose heartbeat is stale (the database went away just as the job
@@ -25,6 +25,7 @@ run started may write to it.
 import datetime
 import threading
 
+import sqlalchemy as sa
 from oslo_config import cfg
 from oslo_log import log as logging
 
@@ -32,10 +33,80 @@ from delfin import context
 from delfin import coordination
 from delfin.common import outage
 from delfin.db import api as db_api
+from delfin.db import engine as db_engine
+from delfin.db import schema
 from delfin.task_manager import jobs
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
+
+_jobs = schema.sync_jobs
+
+
+MAX_ATTEMPTS = 3
+
+
+def orphans(live_hosts, stale_before):
+    """Running jobs of nodes not in ``live_hosts`` whose heartbeat is
+    older than the naive UTC datetime ``stale_before``."""
+    with db_engine.reader() as conn:
+        rows = conn.execute(sa.select(_jobs).where(
+            _jobs.c.state == jobs.State.RUNNING,
+            _jobs.c.host.notin_(list(live_hosts)) if live_hosts
+            else sa.true(),
+            sa.func.coalesce(_jobs.c.heartbeat_at, _jobs.c.updated_at)
+            < stale_before).order_by(_jobs.c.created_at, _jobs.c.id)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def left_behind(host, stale_before=None):
+    """Running jobs of ``host`` that this process does not run: a previous
+    life of this node started them and died, or this process lost track
+    of one (the database went away as it started it); with
+    ``stale_before``, only those whose heartbeat is older."""
+    mine = set(jobs.running_here())
+    where = [_jobs.c.state == jobs.State.RUNNING, _jobs.c.host == host]
+    if stale_before is not None:
+        where.append(sa.func.coalesce(
+            _jobs.c.heartbeat_at, _jobs.c.updated_at) < stale_before)
+    with db_engine.reader() as conn:
+        rows = conn.execute(sa.select(_jobs).where(*where).order_by(
+            _jobs.c.created_at, _jobs.c.id)).all()
+    return [dict(r._mapping) for r in rows if r.id not in mine]
+
+
+def requeue_job(job, reason):
+    """Put a running job whose node died back in the queue, so that it
+    runs again from the start; after `MAX_ATTEMPTS` starts it fails
+    instead (a job that kills its node must not loop).
+
+    Only the run ``job`` shows (same host and attempt) is replaced: when
+    two nodes try, one wins.  Returns the new state, or None when the job
+    had changed meanwhile.
+    """
+    now = db_api.utcnow()
+    where = [_jobs.c.id == job['id'], _jobs.c.state == jobs.State.RUNNING,
+             _jobs.c.attempts == job['attempts']]
+    where.append(_jobs.c.host == job['host'] if job['host'] is not None
+                 else _jobs.c.host.is_(None))
+    if job['attempts'] >= MAX_ATTEMPTS:
+        values = dict(state=jobs.State.FAILED, active_storage_id=None,
+                      finished_at=now, updated_at=now,
+                      error='%s; started %d times, given up.'
+                            % (reason, job['attempts']))
+    else:
+        values = dict(state=jobs.State.QUEUED, host=None, started_at=None,
+                      heartbeat_at=None, updated_at=now)
+    with db_engine.writer() as conn:
+        count = conn.execute(sa.update(_jobs).where(*where).values(
+            **values)).rowcount
+    if not count:
+        return None
+    LOG.warning("Sync job %s of storage %s (%s): %s", job['id'],
+                job['storage_id'],
+                'queued again' if values['state'] == jobs.State.QUEUED
+                else 'failed', reason)
+    return values['state']
 
 
 class JobRecovery(object):
@@ -84,9 +155,9 @@ class JobRecovery(object):
         (at start; later, those this process lost track of and whose
         heartbeat is stale).  Returns their ids."""
         requeued = []
-        for job in jobs.left_behind(
+        for job in left_behind(
                 self.host, self._stale() if stale_only else None):
-            state = jobs.requeue_job(
+            state = requeue_job(
                 job, 'node %s stopped while running it' % self.host)
             if state == jobs.State.QUEUED:
                 requeued.append(job['id'])
@@ -106,10 +177,10 @@ class JobRecovery(object):
             return []    # out of the group ourselves: own nothing
         stale = self._stale()
         taken = []
-        for job in jobs.orphans(members, stale):
+        for job in orphans(members, stale):
             if not self._owns(job['storage_id']):
                 continue
-            state = jobs.requeue_job(
+            state = requeue_job(
                 job, 'node %s left the task group while running it; taken '
                      'over by %s' % (job['host'], self.host))
             if state == jobs.State.QUEUED:

@@ -108,10 +108,10 @@ def test_a_job_that_keeps_killing_its_node_fails_in_the_end(
         database, make_storage):
     storage = make_storage()
     job = jobs.create_sync_job(storage['id'])
-    for attempt in range(1, jobs.MAX_ATTEMPTS + 1):
+    for attempt in range(1, recovery.MAX_ATTEMPTS + 1):
         started = jobs.start_job(job['id'], host='node-1')
         assert started['attempts'] == attempt
-        state = jobs.requeue_job(started, 'node-1 died')
+        state = recovery.requeue_job(started, 'node-1 died')
     assert state == 'failed'
     ended = jobs.get_job(job['id'])
     assert ended['state'] == 'failed' and 'given up' in ended['error']
