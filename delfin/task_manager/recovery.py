@@ -16,7 +16,8 @@ the news of them.  This component of every task node reads that record:
   runs the jobs queued for more than ``[sync] pickup_delay`` seconds of
   the storages it owns, whose message was lost or never sent (the broker
   was away, or unroutable before the task nodes declared their queues);
-* a change of the group's members runs that check at once.
+* a change of the group's members, or the return of a component after an
+  outage (`delfin.common.outage`), runs that check at once.
 
 A job only runs once however often it is handed over: starting it is a
 conditional update from ``queued`` (`jobs.start_job`), and only the last
@@ -227,12 +228,17 @@ class JobRecovery(object):
         coordinator = self._coordinator()
         if coordinator is not None:
             coordinator.add_listener(lambda _members: self.wake())
+        outage.on_back(self._on_back)
+
+    def _on_back(self, _component):
+        self.wake()
 
     def wake(self):
         """Run a check now (membership changed, a component is back)."""
         self._wake.set()
 
     def stop(self, timeout=None):
+        outage.remove_listener(self._on_back)
         self._stop.set()
         self._wake.set()
         thread, self._thread = self._thread, None
