@@ -237,9 +237,11 @@ class Courier(object):
                     target=self._loop, name='delfin-rpc-sender', daemon=True)
                 self._thread.start()
 
-    def send(self, cast, what=''):
+    def send(self, cast, what='', wait=None):
         """Queue ``cast()`` (a function that casts); True when it was sent
-        within the wait, False when it is still being tried."""
+        within ``wait`` seconds (default: the courier's), False when it is
+        still being tried.  While the broker is known to be away nobody
+        waits, so that a request casting many messages answers at once."""
         import queue
         done = threading.Event()
         item = [cast, what, time.monotonic(), done]
@@ -250,7 +252,10 @@ class Courier(object):
             self.dropped += 1
             LOG.warning("RPC send queue full; %s not sent", what)
             return False
-        return done.wait(self.wait)
+        wait = self.wait if wait is None else wait
+        if self._outage.down or wait <= 0:
+            return done.is_set()
+        return done.wait(wait)
 
     def _loop(self):
         import queue
