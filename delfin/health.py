@@ -57,25 +57,40 @@ class _BrokerProbe(object):
                 parsed.virtual_host or ''))
         return ';'.join(urls)
 
-    def __call__(self):
+    def _probe(self):
         import kombu
-        with self._lock:
+        if self._conn is None:
+            self._conn = kombu.Connection(
+                self._url(), connect_timeout=1,
+                transport_options={'max_retries': 0})
+            self._conn.ensure_connection(max_retries=1, timeout=1)
+        self._conn.default_channel.exchange_declare(
+            'amq.direct', 'direct', passive=True)
+
+    def _drop(self):
+        conn, self._conn = self._conn, None
+        if conn is not None:
             try:
-                if self._conn is None:
-                    self._conn = kombu.Connection(
-                        self._url(), connect_timeout=1,
-                        transport_options={'max_retries': 0})
-                    self._conn.ensure_connection(max_retries=1, timeout=1)
-                channel = self._conn.default_channel
-                channel.exchange_declare('amq.direct', 'direct',
-                                         passive=True)
+                conn.release()
             except Exception:
-                conn, self._conn = self._conn, None
-                if conn is not None:
-                    try:
-                        conn.release()
-                    except Exception:
-                        pass
+                pass
+
+    def __call__(self):
+        with self._lock:
+            kept = self._conn is not None
+            try:
+                self._probe()
+                return
+            except Exception:
+                self._drop()
+                if not kept:
+                    raise
+            # The kept connection may have died in an outage since: a
+            # fresh one tells whether the broker is there now.
+            try:
+                self._probe()
+            except Exception:
+                self._drop()
                 raise
 
 

@@ -237,9 +237,11 @@ class Courier(object):
                     target=self._loop, name='delfin-rpc-sender', daemon=True)
                 self._thread.start()
 
-    def send(self, cast, what=''):
+    def send(self, cast, what='', wait=None):
         """Queue ``cast()`` (a function that casts); True when it was sent
-        within the wait, False when it is still being tried."""
+        within ``wait`` seconds (default: the courier's), False when it is
+        still being tried.  While the broker is known to be away nobody
+        waits, so that a request casting many messages answers at once."""
         import queue
         done = threading.Event()
         item = [cast, what, time.monotonic(), done]
@@ -250,7 +252,10 @@ class Courier(object):
             self.dropped += 1
             LOG.warning("RPC send queue full; %s not sent", what)
             return False
-        return done.wait(self.wait)
+        wait = self.wait if wait is None else wait
+        if self._outage.down or wait <= 0:
+            return done.is_set()
+        return done.wait(wait)
 
     def _loop(self):
         import queue
@@ -329,6 +334,10 @@ class _QuietReconnects(std_logging.Filter):
 
 def quiet_reconnect_logs():
     """Install the filter on the RabbitMQ driver's logger (once)."""
-    logger = std_logging.getLogger('oslo_messaging._drivers.impl_rabbit')
-    if not any(isinstance(f, _QuietReconnects) for f in logger.filters):
-        logger.addFilter(_QuietReconnects())
+    quiet = _QuietReconnects()
+    # oslo.log names the library's loggers with a dot.
+    for name in ('oslo_messaging._drivers.impl_rabbit',
+                 'oslo.messaging._drivers.impl_rabbit'):
+        logger = std_logging.getLogger(name)
+        if not any(isinstance(f, _QuietReconnects) for f in logger.filters):
+            logger.addFilter(quiet)

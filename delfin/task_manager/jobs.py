@@ -252,6 +252,9 @@ def storage_sync_status(storage_id):
 _runs = {}
 # Job id -> (attempt, values) of ends the database could not take yet.
 _ends = {}
+# Jobs whose run here learnt it may not write any more (cancelled, or
+# taken over): their end is not written either.
+_fenced = set()
 _runs_lock = threading.Lock()
 _flusher = None
 FLUSH_INTERVAL = 1.0
@@ -278,17 +281,27 @@ def start_job(job_id, host=None):
     not queued any more (cancelled, given up, deleted with its storage, or
     started by someone else)."""
     now = db_api.utcnow()
-    with db_engine.writer() as conn:
-        count = conn.execute(sa.update(_jobs).where(
-            _jobs.c.id == job_id, _jobs.c.state == State.QUEUED).values(
-            state=State.RUNNING, started_at=now, updated_at=now,
-            heartbeat_at=now, host=host,
-            attempts=_jobs.c.attempts + 1)).rowcount
-        if not count:
-            return None
-        job = get_job(job_id, conn=conn)
     with _runs_lock:
-        _runs[job_id] = job['attempts']
+        # Known as this process's before the database says so, so that
+        # it is never taken for a run left behind.
+        _runs.setdefault(job_id, None)
+    job = None
+    try:
+        with db_engine.writer() as conn:
+            count = conn.execute(sa.update(_jobs).where(
+                _jobs.c.id == job_id, _jobs.c.state == State.QUEUED).values(
+                state=State.RUNNING, started_at=now, updated_at=now,
+                heartbeat_at=now, host=host,
+                attempts=_jobs.c.attempts + 1)).rowcount
+            if count:
+                job = get_job(job_id, conn=conn)
+    finally:
+        with _runs_lock:
+            if job is None:
+                _runs.pop(job_id, None)
+            else:
+                _runs[job_id] = job['attempts']
+                _fenced.discard(job_id)
     return job
 
 
@@ -306,8 +319,8 @@ def update_job(job_id, progress):
             progress=progress, updated_at=now, heartbeat_at=now)).rowcount)
     if not running:
         with _runs_lock:
-            if job_id not in _ends:
-                _runs.pop(job_id, None)
+            if job_id not in _ends and _runs.pop(job_id, None) is not None:
+                _fenced.add(job_id)
     return running
 
 
@@ -356,6 +369,9 @@ def finish_job(job_id, state, progress=None, error=None):
     if progress is not None:
         values['progress'] = progress
     with _runs_lock:
+        if job_id in _fenced:
+            _fenced.discard(job_id)
+            return False
         attempt = _runs.get(job_id)
     try:
         done = _write_end(job_id, attempt, values)
@@ -427,70 +443,6 @@ def _flush_loop():
                 _flusher = None
                 return
         flush_ends()
-
-
-# -- recovery: jobs whose node died --------------------------------------
-
-MAX_ATTEMPTS = 3
-
-
-def orphans(live_hosts, stale_before):
-    """Running jobs of nodes not in ``live_hosts`` whose heartbeat is
-    older than the naive UTC datetime ``stale_before``."""
-    with db_engine.reader() as conn:
-        rows = conn.execute(sa.select(_jobs).where(
-            _jobs.c.state == State.RUNNING,
-            _jobs.c.host.notin_(list(live_hosts)) if live_hosts
-            else sa.true(),
-            sa.func.coalesce(_jobs.c.heartbeat_at, _jobs.c.updated_at)
-            < stale_before).order_by(_jobs.c.created_at, _jobs.c.id)).all()
-    return [dict(r._mapping) for r in rows]
-
-
-def left_behind(host):
-    """Running jobs of ``host`` that this process does not run: a previous
-    life of this node started them and died."""
-    mine = set(running_here())
-    with db_engine.reader() as conn:
-        rows = conn.execute(sa.select(_jobs).where(
-            _jobs.c.state == State.RUNNING,
-            _jobs.c.host == host).order_by(
-            _jobs.c.created_at, _jobs.c.id)).all()
-    return [dict(r._mapping) for r in rows if r.id not in mine]
-
-
-def requeue_job(job, reason):
-    """Put a running job whose node died back in the queue, so that it
-    runs again from the start; after `MAX_ATTEMPTS` starts it fails
-    instead (a job that kills its node must not loop).
-
-    Only the run ``job`` shows (same host and attempt) is replaced: when
-    two nodes try, one wins.  Returns the new state, or None when the job
-    had changed meanwhile.
-    """
-    now = db_api.utcnow()
-    where = [_jobs.c.id == job['id'], _jobs.c.state == State.RUNNING,
-             _jobs.c.attempts == job['attempts']]
-    where.append(_jobs.c.host == job['host'] if job['host'] is not None
-                 else _jobs.c.host.is_(None))
-    if job['attempts'] >= MAX_ATTEMPTS:
-        values = dict(state=State.FAILED, active_storage_id=None,
-                      finished_at=now, updated_at=now,
-                      error='%s; started %d times, given up.'
-                            % (reason, job['attempts']))
-    else:
-        values = dict(state=State.QUEUED, host=None, started_at=None,
-                      heartbeat_at=None, updated_at=now)
-    with db_engine.writer() as conn:
-        count = conn.execute(sa.update(_jobs).where(*where).values(
-            **values)).rowcount
-    if not count:
-        return None
-    LOG.warning("Sync job %s of storage %s (%s): %s", job['id'],
-                job['storage_id'],
-                'queued again' if values['state'] == State.QUEUED
-                else 'failed', reason)
-    return values['state']
 
 
 def record_freshness(storage_id, kind, job_id, duration, item_count=None,

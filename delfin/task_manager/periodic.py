@@ -29,10 +29,13 @@ import random
 import threading
 import time
 
+import sqlalchemy as sa
 from oslo_config import cfg
 from oslo_log import log as logging
 
 from delfin import exception
+from delfin.common import outage
+from delfin.db import engine as db_engine
 from delfin.drivers import manager as drivers_manager
 from delfin.task_manager import jobs
 
@@ -213,9 +216,17 @@ class PeriodicSync(object):
     def _loop(self):
         if self._stop.wait(self.initial_delay):
             return
+        database = outage.Outage('database', 'periodic sync')
         while not self._stop.is_set():
             try:
                 self.tick()
+            except sa.exc.DBAPIError as e:
+                if not db_engine.unavailable(e):
+                    LOG.exception("Periodic sync check failed")
+                else:
+                    database.failed(e)
             except Exception:
                 LOG.exception("Periodic sync check failed")
+            else:
+                database.ok()
             self._stop.wait(self.check_interval)

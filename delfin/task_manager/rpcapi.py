@@ -5,9 +5,10 @@ Every method is a cast (fire and forget): the caller has already recorded
 what it wants in the database (a sync job row, a deleted storage), so the
 task node's work is observable there, not through a reply.  Casts go through
 the process's `delfin.rpc.Courier`: a caller waits at most a second for the
-broker, never longer, and a cast the broker did not take (it was away, or
+broker for a sync (and not at all for the other casts, nor while the broker
+is known to be away), and a cast the broker did not take (it was away, or
 no task node listened yet) is sent again until it is taken.  Each method
-returns True when its cast was taken within that second.
+returns True when its cast was taken before it returned.
 
 API version history:
 
@@ -38,10 +39,10 @@ class TaskAPI(object):
         self._client = rpc.get_client(target, version_cap=RPC_API_VERSION,
                                       at_least_once=True)
 
-    def _send(self, what, prepared, context, method, **kwargs):
+    def _send(self, what, prepared, context, method, wait=None, **kwargs):
         def cast():
             prepared.cast(context, method, **kwargs)
-        return rpc.courier().send(cast, what)
+        return rpc.courier().send(cast, what, wait=wait)
 
     def sync_storage(self, context, storage_id, job_id):
         """Run the sync job ``job_id`` (already created) of ``storage_id``."""
@@ -55,7 +56,8 @@ class TaskAPI(object):
         return self._send('removal of storage %s' % storage_id,
                           self._client.prepare(version='1.0', fanout=True,
                                                retry=0),
-                          context, 'remove_storage', storage_id=storage_id)
+                          context, 'remove_storage', wait=0,
+                          storage_id=storage_id)
 
     def sync_storage_alerts(self, context, storage_id, query_para):
         """Poll the storage's alerts and reconcile the alert store.
@@ -65,5 +67,5 @@ class TaskAPI(object):
         """
         return self._send('alert sync of storage %s' % storage_id,
                           self._client.prepare(version='1.0', retry=0),
-                          context, 'sync_storage_alerts',
+                          context, 'sync_storage_alerts', wait=0,
                           storage_id=storage_id, query_para=query_para)

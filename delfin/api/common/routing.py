@@ -10,6 +10,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from delfin import exception
+from delfin.common import outage
 from delfin.api.common import wsgi
 
 CONF = cfg.CONF
@@ -65,10 +66,13 @@ class Router(object):
             params = dict(params)
             controller = self._controllers[params.pop('controller')]
             action = params.pop('action')
-            return wsgi.invoke(controller, action, req, params,
+            resp = wsgi.invoke(controller, action, req, params,
                                self.max_body_size)
         except Exception as exc:  # noqa: BLE001  every error has a body
             return _failure(req, exc)
+        if _database.down:
+            _database.ok()
+        return resp
 
 
 def _database_away(exc):
@@ -77,10 +81,14 @@ def _database_away(exc):
     return isinstance(exc, sa.exc.DBAPIError) and engine.unavailable(exc)
 
 
+# Requests refused while the database is away are logged once per outage.
+_database = outage.Outage('database', 'API')
+
+
 def _failure(req, exc):
     if _database_away(exc):
-        LOG.warning("%s %s refused: the database is unavailable (%s)",
-                    req.method, req.path, type(exc.orig).__name__)
+        _database.failed('%s %s refused: %s' % (
+            req.method, req.path, type(exc.orig).__name__))
         exc = exception.ServiceUnavailable('database')
     if isinstance(exc, exception.ServiceUnavailable):
         resp = wsgi.fault(exc)

@@ -1,9 +1,13 @@
 """Sync jobs of a storage: ``/v1/storages/{storage_id}/jobs``.
 
 Each sync of a storage is a job with a state (queued, running, succeeded,
-failed, cancelled), the trigger that started it, the node that ran it,
-per-resource-kind progress, an error, and its times.  The list pages like
-every other collection (filters ``state`` and ``trigger``).
+failed, cancelled), the trigger that started it, the node that runs or ran
+it (``host``), per-resource-kind progress, an error, and its times; while
+it runs, ``heartbeat_at`` is refreshed every few seconds by that node (a
+stale one shows a stuck or dead node), and ``attempts`` counts how many
+times it was started (more than once when a node died while running it).
+The list pages like every other collection (filters ``state`` and
+``trigger``).
 """
 from delfin import exception
 from delfin.api.common import params as list_params
@@ -18,7 +22,8 @@ db.register_table(TABLE, schema.sync_jobs, key='id',
                   not_found='SyncJobNotFound')
 
 JOB_KEYS = ('id', 'storage_id', 'state', 'trigger', 'host', 'progress',
-            'error', 'started_at', 'finished_at', 'created_at', 'updated_at')
+            'error', 'started_at', 'finished_at', 'created_at', 'updated_at',
+            'heartbeat_at', 'attempts')
 FILTERS = ('id', 'state', 'trigger')
 
 

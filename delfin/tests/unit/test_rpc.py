@@ -132,3 +132,78 @@ def test_a_driver_may_still_import_eventlet_itself():
                          env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == 'threading'
+
+
+# -- the courier -------------------------------------------------------------
+
+
+def test_courier_answers_within_its_wait_and_sends_once_the_broker_is_back():
+    import threading
+    import time
+    broker_up = threading.Event()
+    sent = []
+
+    def cast():
+        if not broker_up.is_set():
+            raise ConnectionRefusedError('broker away')
+        sent.append(1)
+
+    courier = rpc.Courier(wait=0.3, give_up=30)
+    started = time.monotonic()
+    assert courier.send(cast, 'first') is False
+    assert time.monotonic() - started < 1.0
+    # The broker is known to be away: the next caller does not wait.
+    started = time.monotonic()
+    assert courier.send(cast, 'second') is False
+    assert time.monotonic() - started < 0.1
+    broker_up.set()
+    deadline = time.monotonic() + 10
+    while len(sent) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(sent) == 2 and courier.retried >= 1
+    assert not courier.broker_down
+    assert courier.send(cast, 'third') is True
+
+
+def test_courier_gives_up_a_cast_after_its_time():
+    import time
+
+    def cast():
+        raise ConnectionRefusedError('broker away')
+
+    courier = rpc.Courier(wait=0.1, give_up=0.3)
+    assert courier.send(cast, 'doomed') is False
+    deadline = time.monotonic() + 10
+    while not courier.dropped and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert courier.dropped == 1
+
+
+def test_broker_outage_is_logged_once_not_per_retry():
+    import logging
+    logger = logging.getLogger('oslo.messaging._drivers.impl_rabbit')
+    rpc.quiet_reconnect_logs()
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    handler = Keep()
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        for delay in (1, 2, 4, 8):
+            logger.error('[x] AMQP server on 127.0.0.1:5672 is unreachable: '
+                         'refused. Trying again in %d seconds.', delay)
+        logger.info('[x] Reconnected to AMQP server on 127.0.0.1:5672')
+        logger.info('[y] Reconnected to AMQP server on 127.0.0.1:5672')
+        logger.error('[x] AMQP server on 127.0.0.1:5672 is unreachable: '
+                     'refused. Trying again in 1 seconds.')
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert [r.split(' ')[1] for r in records] == \
+        ['AMQP', 'Reconnected', 'AMQP']
+    assert len(records) == 3
