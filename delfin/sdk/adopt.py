@@ -124,7 +124,11 @@ def fetch(source, work_dir):
     if os.path.isdir(source):
         return _read_tree(os.path.abspath(source), source)
     if _is_requirement(source):
-        return fetch(_download(source, work_dir), work_dir)
+        downloaded = _download(source, work_dir)
+        release = fetch(downloaded, work_dir)
+        release.origin = '%s, downloaded as %s' % (
+            source, os.path.basename(downloaded))
+        return release
     if not os.path.isfile(source):
         raise AdoptError('%s: no such file or folder' % source)
     target = tempfile.mkdtemp(prefix='unpacked-', dir=work_dir)
