@@ -277,7 +277,16 @@ def test_driver_installed_while_the_service_runs(tmp_path, service,
     status, storage = service.request('POST', '/v1/storages', body)
     assert status == 201, storage
     assert storage['serial_number'] == 'ACMEBOX01'
-    service.wait_idle()
+
+    def first_sync_done():
+        jobs = service.request('GET', '/v1/storages/%s/jobs'
+                               % storage['id'])[1]['jobs']
+        done = [j for j in jobs if j['state'] in ('succeeded', 'failed',
+                                                  'cancelled')]
+        return done[0] if done else None
+    job = conftest.wait_for(first_sync_done, timeout=60,
+                            what='the first sync')
+    assert job['state'] == 'succeeded', job
     status, volumes = service.request(
         'GET', '/v1/volumes?storage_id=%s' % storage['id'])
     assert status == 200
