@@ -30,7 +30,8 @@ import threading
 
 FOLDERS_GROUP = 'delfin.driver_folders'
 
-_OWN_PATH = list(__path__)  # noqa: F821  (set by the import system)
+# Our own folder(s), before any driver folder of another distribution.
+CORE_PATH = list(__path__)  # noqa: F821  (set by the import system)
 _lock = threading.Lock()
 
 
@@ -55,7 +56,7 @@ def extend_path():
     ordered = sorted(folders, key=lambda f: (folders[f].lower(), f))
     with _lock:
         before = list(__path__)  # noqa: F821
-        wanted = _OWN_PATH + [f for f in ordered if f not in _OWN_PATH]
+        wanted = CORE_PATH + [f for f in ordered if f not in CORE_PATH]
         if wanted != before:
             __path__[:] = wanted  # noqa: F821
             # The import system caches folder listings per path entry.

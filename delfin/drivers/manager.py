@@ -194,13 +194,14 @@ class DriverManager(object):
                 on_load_failure_callback=on_failure)
             cls = mgr.driver
         except stevedore.exception.NoMatches:
-            if failures:
+            if failures and not isinstance(failures[-1], ImportError):
                 LOG.error("Storage driver '%s' failed to load: %s", name,
                           failures[-1])
                 raise exception.StorageDriverNotFound(name)
             # stevedore keeps the entry points it read first for the life
-            # of the process: a driver installed since is looked up again
-            # in the installed metadata itself.
+            # of the process: a driver installed since (or whose driver
+            # folder was, see delfin.drivers) is looked up again in the
+            # installed metadata itself.
             cls = _load_installed(name)
         except stevedore.exception.MultipleMatches:
             raise exception.DuplicateExtension(name)

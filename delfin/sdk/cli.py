@@ -8,7 +8,10 @@
     (Markdown and JSON);
 ``delfin-driver list [--vendor V --model M]``
     show every driver entry point, where it comes from and whether it
-    imports, or explain why a vendor/model is not found.
+    imports, or explain why a vendor/model is not found;
+``delfin-driver adopt SOURCE... [--dist-dir DIR] [--install]``
+    package the vendor drivers of a Delfin release (wheel, sdist, source
+    folder or pip requirement) as a plugin wheel, and install it.
 
 Exit status: 0 on success, 1 when a check fails or a driver is not found
 or broken, 2 on wrong usage or unreadable input.
@@ -38,8 +41,11 @@ def _parser():
         description='Load a driver as the service does, call every '
                     'interface and validate the results; writes '
                     'conformance-<vendor>-<model>.md and .json.')
-    check.add_argument('--vendor', required=True)
-    check.add_argument('--model', required=True)
+    check.add_argument('driver', nargs='?', metavar='"VENDOR MODEL"',
+                       help='the driver, as its entry point is named '
+                            '(or give --vendor and --model)')
+    check.add_argument('--vendor')
+    check.add_argument('--model')
     check.add_argument('--access-info', required=True, metavar='FILE',
                        help='JSON or YAML access information (rest/ssh/cli/'
                             'smis sections, clear passwords, '
@@ -85,6 +91,24 @@ def _parser():
     lst.add_argument('--json', action='store_true',
                      help='print JSON instead of text')
     lst.set_defaults(func=_list)
+
+    adopt = sub.add_parser(
+        'adopt', help='package the vendor drivers of a Delfin release',
+        description='Build a plugin wheel holding the vendor driver '
+                    'packages of a Delfin release under their own import '
+                    'paths, with its driver entry points and the '
+                    'distributions they import; our core modules are '
+                    'never replaced, and what is left out is listed.')
+    adopt.add_argument('sources', nargs='+', metavar='SOURCE',
+                       help='a release wheel or sdist, a source folder, or '
+                            'a pip requirement such as delfin==1.5.0 '
+                            '(downloaded with pip)')
+    adopt.add_argument('--dist-dir', default='dist', metavar='DIR',
+                       help='where to write the wheels (default: dist)')
+    adopt.add_argument('--install', action='store_true',
+                       help='pip-install the wheels (and what they '
+                            'require) into this environment')
+    adopt.set_defaults(func=_adopt)
     return parser
 
 
@@ -99,10 +123,26 @@ def main(argv=None):
 
 # -- check ----------------------------------------------------------------
 
+def _driver_words(parser, args):
+    """Vendor and model from "VENDOR MODEL" or --vendor/--model."""
+    if args.driver:
+        if args.vendor or args.model:
+            parser.error('give "VENDOR MODEL" or --vendor/--model, not '
+                         'both')
+        words = args.driver.split(' ', 1)
+        if len(words) != 2 or not all(w.strip() for w in words):
+            parser.error('"%s": expected "VENDOR MODEL"' % args.driver)
+        args.vendor, args.model = words
+    elif not (args.vendor and args.model):
+        parser.error('give the driver as "VENDOR MODEL" or with --vendor '
+                     'and --model')
+
+
 def _check(parser, args):
     from oslo_config import cfg
 
     from delfin.sdk import conformance
+    _driver_words(parser, args)
     try:
         access_info = conformance.load_data_file(args.access_info)
         traps = (conformance.load_traps(args.traps) if args.traps
@@ -173,6 +213,32 @@ def _new(parser, args):
           '--traps samples/traps.yaml' % (folder, args.vendor, args.model))
     print('then edit %s/client.py and driver.py for the real backend'
           % os.path.join(folder, names['package']))
+    return EXIT_OK
+
+
+# -- adopt ----------------------------------------------------------------
+
+def _adopt(parser, args):
+    from delfin.sdk import adopt
+    try:
+        built = adopt.adopt(args.sources, args.dist_dir)
+    except adopt.AdoptError as err:
+        print('delfin-driver adopt: %s' % err, file=sys.stderr)
+        return EXIT_FAILED
+    for plan, path in built:
+        print(adopt.report_text(plan))
+        print('wrote %s' % path)
+        if args.install:
+            try:
+                adopt.install(path)
+            except adopt.AdoptError as err:
+                print('delfin-driver adopt: %s' % err, file=sys.stderr)
+                return EXIT_FAILED
+            print('installed %s %s into %s' % (
+                plan.distribution, plan.release.version, sys.prefix))
+    if not args.install:
+        print('install with: pip install %s' % ' '.join(
+            path for _, path in built))
     return EXIT_OK
 
 

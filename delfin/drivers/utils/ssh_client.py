@@ -21,7 +21,6 @@ import contextlib
 import socket
 import threading
 import time
-import weakref
 
 import paramiko
 from paramiko.hostkeys import HostKeyEntry
@@ -135,6 +134,21 @@ def _pin_host_key(host_key, ssh, port):
             host_keys.add('[%s]:%s' % (name, port), key_type, entry.key)
 
 
+def _is_active(conn):
+    try:
+        transport = conn.get_transport()
+        return transport is not None and transport.is_active()
+    except Exception:
+        return False
+
+
+def _close_quietly(conn, host):
+    try:
+        conn.close()
+    except Exception as e:
+        LOG.warning("Closing SSH connection to %s failed: %s", host, e)
+
+
 class SSHClient(object):
     """One SSH connection per command (no pool)."""
 
@@ -195,8 +209,11 @@ class SSHPool(object):
         self.max_size = 3
         self.current_size = 0
         self.free_items = collections.deque()
-        self._in_use = set()
-        self._removed = weakref.WeakSet()
+        # Connections are tracked by identity, not by hash: what a driver
+        # or its tests hand to put() need not be hashable (Delfin's pool
+        # never hashed them).
+        self._in_use = {}
+        self._removed = {}
         self._condition = threading.Condition()
 
     # -- connections -------------------------------------------------------
@@ -231,9 +248,8 @@ class SSHPool(object):
             with self._condition:
                 if self.free_items:
                     conn = self.free_items.popleft()
-                    transport = conn.get_transport()
-                    if transport is not None and transport.is_active():
-                        self._in_use.add(conn)
+                    if _is_active(conn):
+                        self._in_use[id(conn)] = conn
                         return conn
                     stale = conn
                     self.current_size -= 1
@@ -244,7 +260,7 @@ class SSHPool(object):
                 else:
                     self._condition.wait()
                     continue
-            stale.close()
+            _close_quietly(stale, self.ssh_host)
         try:
             conn = self.create()
         except BaseException:
@@ -253,18 +269,18 @@ class SSHPool(object):
                 self._condition.notify()
             raise
         with self._condition:
-            self._in_use.add(conn)
+            self._in_use[id(conn)] = conn
         return conn
 
     def put(self, conn):
         """Give a connection back for reuse (it is closed instead when the
         pool holds more than ``max_size``)."""
         close = False
+        key = id(conn)
         with self._condition:
-            if conn in self._removed:
+            if self._removed.pop(key, None) is not None:
                 return
-            if conn in self._in_use:
-                self._in_use.discard(conn)
+            if self._in_use.pop(key, None) is not None:
                 if self.current_size > self.max_size:
                     self.current_size -= 1
                     close = True
@@ -277,21 +293,23 @@ class SSHPool(object):
                 self.free_items.append(conn)
             self._condition.notify()
         if close:
-            conn.close()
+            _close_quietly(conn, self.ssh_host)
 
     def remove(self, ssh):
         """Close a broken connection and drop it from the pool."""
+        key = id(ssh)
         with self._condition:
-            if ssh in self.free_items:
-                self.free_items.remove(ssh)
+            idle = [i for i, c in enumerate(self.free_items) if c is ssh]
+            if idle:
+                del self.free_items[idle[0]]
                 self.current_size -= 1
-            elif ssh in self._in_use:
-                self._in_use.discard(ssh)
+            elif self._in_use.pop(key, None) is not None:
                 self.current_size -= 1
-            # item() puts a removed connection back; it must not return.
-            self._removed.add(ssh)
+                # item() puts it back when the block ends: it must not
+                # return to the pool then.
+                self._removed[key] = ssh
             self._condition.notify()
-        ssh.close()
+        _close_quietly(ssh, self.ssh_host)
 
     @contextlib.contextmanager
     def item(self):
@@ -312,7 +330,7 @@ class SSHPool(object):
             self.current_size -= len(idle)
             self._condition.notify_all()
         for conn in idle:
-            conn.close()
+            _close_quietly(conn, self.ssh_host)
 
     # -- commands ----------------------------------------------------------
 

@@ -340,3 +340,20 @@ def test_processes_starting_together_share_one_key_file(tmp_path):
     assert len(keys) == 1
     only = fernet.Fernet(keys[0].encode())
     assert {only.decrypt(t.encode()) for t in tokens} == {b'shared'}
+
+
+def test_a_cryptor_mock_in_sys_modules_never_reaches_importers(tmp_path):
+    # Delfin's driver tests put a mock in sys.modules at import and leave
+    # it there; modules imported later still get the real cryptor.
+    code = ("import sys\n"
+            "from unittest import mock\n"
+            "sys.modules['delfin.cryptor'] = mock.Mock()\n"
+            "from delfin import cryptor\n"
+            "import delfin.drivers.utils.ssh_client as ssh_client\n"
+            "print(type(cryptor).__name__, "
+            "type(ssh_client.cryptor).__name__,"
+            " type(sys.modules['delfin.cryptor']).__name__)\n"
+            "print(cryptor.decode('cGFzc3dvcmQ='))\n")
+    result = _run(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ['module', 'module', 'Mock', 'password']

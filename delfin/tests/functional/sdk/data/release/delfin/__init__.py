@@ -1,0 +1,1 @@
+"""The release's own core (never adopted)."""

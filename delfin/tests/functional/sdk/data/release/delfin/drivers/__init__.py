@@ -1,0 +1,1 @@
+"""The release's driver framework (never adopted)."""

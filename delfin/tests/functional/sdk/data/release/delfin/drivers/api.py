@@ -1,0 +1,1 @@
+"""The release's api module (never adopted)."""

@@ -1,0 +1,1 @@
+"""The release's driver module (never adopted)."""

@@ -1,0 +1,1 @@
+"""The release's fake driver (our core has its own)."""

@@ -1,0 +1,1 @@
+"""The release's helper module (never adopted)."""

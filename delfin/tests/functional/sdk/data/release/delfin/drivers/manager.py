@@ -1,0 +1,1 @@
+"""The release's manager module (never adopted)."""

@@ -1,0 +1,1 @@
+"""The release's REST client (our core has its own)."""

@@ -1,0 +1,5 @@
+"""The release's exceptions (never adopted)."""
+
+
+class DelfinException(Exception):
+    pass
