@@ -359,13 +359,18 @@ LEGACY = 'legacy-base64'     # Delfin's base64, not encrypted
 UNREADABLE = 'unreadable'    # none of the above
 
 _BUILT_IN = 'delfin.cryptor.Fernet'
-_REFUSED = {
-    'delfin.cryptor._Base64': (
-        "it would store secrets as plain base64. Remove the option: "
-        "secrets are encrypted with the keys of [security], the base64 "
-        "values Delfin stored are still read, and 'delfin-manage secrets "
-        "rotate' encrypts them"),
-}
+# Delfin's own value of delfin_cryptor, in the delfin.conf it shipped and
+# so in every Delfin configuration: a Delfin configuration file must work,
+# and secrets must not be stored as plain base64.  It is taken to mean the
+# built-in encryption (which also reads the base64 values Delfin stored),
+# and said so once at start.
+_DELFIN_DEFAULT = 'delfin.cryptor._Base64'
+_DELFIN_DEFAULT_NOTE = (
+    "[DEFAULT] delfin_cryptor = %s (Delfin's base64) is not used to store "
+    "secrets: they are encrypted with the keys of [security]; the base64 "
+    "values Delfin stored are still read, and 'delfin-manage secrets "
+    "rotate' encrypts them. Remove the option to silence this warning."
+    % _DELFIN_DEFAULT)
 _resolved = {}
 _resolved_lock = threading.Lock()
 
@@ -414,20 +419,24 @@ def _load_custom(name):
 def implementation():
     """The implementation ``[DEFAULT] delfin_cryptor`` selects.
 
-    :raises UnsupportedCryptor: the option names Delfin's base64 or a
-        class that cannot be used (the message says why).
+    Delfin's ``delfin.cryptor._Base64`` means the built-in encryption
+    (with a warning): see `_DELFIN_DEFAULT`.
+
+    :raises UnsupportedCryptor: the option names a class that cannot be
+        used (the message says why).
     """
     name = (CONF.delfin_cryptor or '').strip() or _BUILT_IN
     impl = _resolved.get(name)
     if impl is None:
-        if name in _REFUSED:
-            raise UnsupportedCryptor(
-                "[DEFAULT] delfin_cryptor = %s is not supported: %s"
-                % (name, _REFUSED[name]))
         with _resolved_lock:
             impl = _resolved.get(name)
             if impl is None:
-                impl = Fernet if name == _BUILT_IN else _load_custom(name)
+                if name == _DELFIN_DEFAULT:
+                    LOG.warning(_DELFIN_DEFAULT_NOTE)
+                    impl = Fernet
+                else:
+                    impl = Fernet if name == _BUILT_IN \
+                        else _load_custom(name)
                 _resolved[name] = impl
     return impl
 

@@ -210,15 +210,20 @@ def test_decoding_a_token_without_any_key_creates_no_file(key_file):
     assert not key_file.parent.exists()
 
 
-def test_base64_cryptor_option_is_refused_with_a_reason(key_file):
+def test_delfins_base64_cryptor_option_means_encryption_and_says_so(
+        key_file, caplog):
+    # Delfin's shipped delfin.conf sets it: a Delfin configuration works,
+    # and secrets are still never stored as plain base64.
     CONF.set_override('delfin_cryptor', 'delfin.cryptor._Base64')
-    with pytest.raises(cryptor.UnsupportedCryptor) as info:
-        cryptor.encode('x')
-    message = str(info.value)
+    token = cryptor.encode('x')
+    assert token != 'eA=='
+    assert cryptor.classify(token) == cryptor.ENCRYPTED
+    assert cryptor.decode(token) == 'x'
+    assert cryptor.decode('eA==') == 'x'
+    message = caplog.text
     assert 'delfin_cryptor' in message and 'base64' in message
     assert 'secrets rotate' in message
-    with pytest.raises(cryptor.UnsupportedCryptor):
-        cryptor.check_configuration()
+    cryptor.check_configuration()
 
 
 def test_unknown_cryptor_class_is_refused_naming_it(key_file):
@@ -304,16 +309,18 @@ def test_decoding_creates_no_file_in_the_working_directory(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_service_refuses_to_start_with_the_base64_cryptor(tmp_path):
+def test_service_starts_with_delfins_base64_cryptor_and_warns(tmp_path):
     conf = tmp_path / 'delfin.conf'
     conf.write_text('[DEFAULT]\ndelfin_cryptor = delfin.cryptor._Base64\n')
     result = _run("from delfin import cmd\n"
+                  "from delfin import cryptor\n"
                   "cmd.prepare(['--config-file', %r])\n"
+                  "print(cryptor.decode(cryptor.encode('ok')))\n"
                   "print('started')" % str(conf), tmp_path)
-    assert result.returncode == 1
-    assert 'started' not in result.stdout
-    assert 'delfin_cryptor = delfin.cryptor._Base64 is not supported' \
-        in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-2:] == ['ok', 'started']
+    assert "delfin_cryptor = delfin.cryptor._Base64 (Delfin's base64) " \
+        "is not used to store secrets" in result.stderr + result.stdout
 
 
 def test_import_needs_no_prior_config_import(tmp_path):
