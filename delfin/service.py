@@ -174,7 +174,8 @@ class ApiServer(Component):
             api_server.check_port(self.host, self.port)
         self._server = api_server.EmbeddedServer(
             self.app, self.host, self.port, threads=self.threads,
-            client_timeout=self.client_timeout, backlog=CONF.api_backlog)
+            client_timeout=self.client_timeout, backlog=CONF.api_backlog,
+            max_body_size=CONF.api_max_body_size)
         self._server.start()
         self.port = self._server.port
         self.addresses = [(self.host, self.port)]
