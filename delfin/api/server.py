@@ -2,9 +2,11 @@
 
 Connections are accepted, read and written by granian's Rust runtime, so a
 thousand idle or slow clients cost memory and no Python time; only complete
-requests reach Python.  A request's headers must arrive within
-``api_client_timeout`` seconds and its body within as many seconds more,
-or the connection is closed (408 for a late body).  The WSGI application
+requests reach Python.  Once a request has started, its headers must
+arrive within ``api_client_timeout`` seconds and its body within as many
+seconds more, or the connection is closed (408 for a late body); an idle
+keep-alive connection is closed after as long.  granian leaves open a
+connection that never sends a byte.  The WSGI application
 runs on a pool of ``api_threads`` threads; the server thread only passes
 requests and answers between granian and that pool.
 

@@ -189,3 +189,12 @@ def test_a_path_with_non_ascii_characters_is_understood(server):
     assert resp.status == 404
     assert body['error_code'] == 'StorageNotFound'
     assert body['error_args'] == ['\u00e9t\u00e9']
+
+
+def test_an_idle_kept_alive_connection_is_closed_after_the_timeout(server):
+    with socket.create_connection(server, timeout=5) as sock:
+        sock.sendall(b'GET /v1/storages HTTP/1.1\r\nHost: x\r\n\r\n')
+        first = sock.recv(65536)
+        assert first.startswith(b'HTTP/1.1 200')
+        closed, _data = _closed_within(sock, CLIENT_TIMEOUT + 5)
+        assert closed
