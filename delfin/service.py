@@ -161,7 +161,12 @@ class ApiServer(Component):
         self.addresses = []
 
     def start(self):
+        import sys
         from delfin.api import server as api_server
+        # A request needs the interpreter lock many times (each read of
+        # the database gives it up); behind a thread that keeps it, such as
+        # a sync's, each of those waits up to the switch interval.
+        sys.setswitchinterval(CONF.api_switch_interval / 1000.0)
         if self.app is None:
             from delfin.api import app as api_app
             self.app = api_app.make_app()
@@ -169,7 +174,8 @@ class ApiServer(Component):
             api_server.check_port(self.host, self.port)
         self._server = api_server.EmbeddedServer(
             self.app, self.host, self.port, threads=self.threads,
-            client_timeout=self.client_timeout, backlog=CONF.api_backlog)
+            client_timeout=self.client_timeout, backlog=CONF.api_backlog,
+            max_body_size=CONF.api_max_body_size)
         self._server.start()
         self.port = self._server.port
         self.addresses = [(self.host, self.port)]

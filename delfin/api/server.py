@@ -2,9 +2,11 @@
 
 Connections are accepted, read and written by granian's Rust runtime, so a
 thousand idle or slow clients cost memory and no Python time; only complete
-requests reach Python.  A request's headers must arrive within
-``api_client_timeout`` seconds and its body within as many seconds more,
-or the connection is closed (408 for a late body).  The WSGI application
+requests reach Python.  Once a request has started, its headers must
+arrive within ``api_client_timeout`` seconds and its body within as many
+seconds more, or the connection is closed (408 for a late body); an idle
+keep-alive connection is closed after as long.  granian leaves open a
+connection that never sends a byte.  The WSGI application
 runs on a pool of ``api_threads`` threads; the server thread only passes
 requests and answers between granian and that pool.
 
@@ -27,6 +29,14 @@ LOG = logging.getLogger(__name__)
 # Answer of a request whose body did not arrive in time.
 _TIMEOUT_BODY = (b'{"error_code": "RequestTimeout", "error_msg": "The '
                  b'request body did not arrive in time.", "error_args": []}')
+# Answer of a request whose body is larger than the server reads.
+_TOO_LARGE_BODY = (b'{"error_code": "RequestBodyTooLarge", "error_msg": '
+                   b'"Request body is larger than %d bytes.", '
+                   b'"error_args": [%d]}')
+
+
+class _BodyTooLarge(Exception):
+    pass
 
 
 def _header_key(name):
@@ -67,9 +77,12 @@ class WSGIBridge(object):
     """
 
     def __init__(self, app, threads, client_timeout, server_name='delfin',
-                 server_port=0):
+                 server_port=0, max_body_size=None):
         self.app = app
         self.client_timeout = client_timeout
+        # Bodies are read into memory before the application runs: one
+        # larger than this is refused without being read.
+        self.max_body_size = max_body_size
         self.pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=threads, thread_name_prefix='delfin-api')
         # What every request's environ starts from, built once.
@@ -87,6 +100,8 @@ class WSGIBridge(object):
     def environ(self, scope, body):
         environ = self._base.copy()
         environ['REQUEST_METHOD'] = scope.method
+        # granian gives the decoded path's bytes as a latin-1 string, as
+        # WSGI wants it.
         environ['PATH_INFO'] = scope.path
         environ['QUERY_STRING'] = scope.query_string
         environ['SERVER_PROTOCOL'] = 'HTTP/%s' % scope.http_version
@@ -95,7 +110,11 @@ class WSGIBridge(object):
         client = scope.client
         if client:
             host, _sep, port = client.rpartition(':')
-            environ['REMOTE_ADDR'] = host.strip('[]') if _sep else client
+            host = host.strip('[]') if _sep else client
+            # An IPv4 client of the dual-stack socket, as itself.
+            if host.startswith('::ffff:') and '.' in host:
+                host = host[7:]
+            environ['REMOTE_ADDR'] = host
             environ['REMOTE_PORT'] = port if _sep else ''
         for name, value in scope.headers.items():
             key = _header_key(name)
@@ -121,15 +140,38 @@ class WSGIBridge(object):
                 close()
         return int(start.status[:3]), start.headers, data
 
+    async def _read_body(self, scope, protocol):
+        limit = self.max_body_size
+        if limit is None:
+            return await protocol()
+        length = scope.headers.get('content-length')
+        if length is not None and length.strip().isdigit() and \
+                int(length) > limit:
+            raise _BodyTooLarge()
+        chunks, size = [], 0
+        async for chunk in protocol:
+            size += len(chunk)
+            if size > limit:
+                raise _BodyTooLarge()
+            chunks.append(chunk)
+        return b''.join(chunks)
+
     async def __rsgi__(self, scope, protocol):
         if scope.proto != 'http':
             return
         try:
-            body = await asyncio.wait_for(protocol(), self.client_timeout)
+            body = await asyncio.wait_for(self._read_body(scope, protocol),
+                                          self.client_timeout)
         except asyncio.TimeoutError:
             protocol.response_bytes(408, [
                 ('content-type', 'application/json'),
                 ('connection', 'close')], _TIMEOUT_BODY)
+            return
+        except _BodyTooLarge:
+            protocol.response_bytes(413, [
+                ('content-type', 'application/json'),
+                ('connection', 'close')], _TOO_LARGE_BODY % (
+                    self.max_body_size, self.max_body_size))
             return
         loop = asyncio.get_running_loop()
         status, headers, data = await loop.run_in_executor(
@@ -168,14 +210,15 @@ class EmbeddedServer(object):
     process; `start` returns once it accepts connections."""
 
     def __init__(self, app, host, port, threads=8, client_timeout=30,
-                 backlog=1024, start_timeout=15):
+                 backlog=1024, max_body_size=None, start_timeout=15):
         from granian.constants import Interfaces
         from granian.http import HTTP1Settings
         from granian.server.embed import Server
         self.host = host.strip('[]')
         self.port = port or free_port(self.host)
         self.bridge = WSGIBridge(app, threads, client_timeout,
-                                 server_port=self.port)
+                                 server_port=self.port,
+                                 max_body_size=max_body_size)
         self.start_timeout = start_timeout
         self._server = Server(
             self.bridge, address=self.host, port=self.port,

@@ -21,11 +21,19 @@ api_opts = [
                     'whatever this number; it bounds the requests that '
                     'run at once.'),
     cfg.FloatOpt('api_client_timeout', default=30.0, min=0.1,
-                 help='Seconds a client has to send the headers of a '
-                      'request, and as many more for its body; a slower '
-                      'client is disconnected (a late body is answered '
-                      '408). Idle keep-alive connections are closed after '
-                      'as long.'),
+                 help='Seconds a client that has started a request has to '
+                      'send its headers, and as many more for its body; a '
+                      'slower client is disconnected (a late body is '
+                      'answered 408). Idle keep-alive connections are '
+                      'closed after as long. A connection that never sends '
+                      'a byte is left open (it costs no request thread).'),
+    cfg.FloatOpt('api_switch_interval', default=1.0, min=0.1, max=100.0,
+                 help='Milliseconds a thread of a process serving the API '
+                      'may run Python before another thread that waits '
+                      'gets its turn (Python\'s switch interval, 5 by '
+                      'default). Below 5, API requests wait less behind a '
+                      'sync running in the same process (delfin-all), '
+                      'at the cost of slightly more switching.'),
     cfg.IntOpt('api_backlog', default=1024, min=16,
                help='Length of the queue of connections the kernel keeps '
                     'for the API before they are accepted.'),

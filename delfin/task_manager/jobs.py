@@ -197,12 +197,13 @@ def cancel_jobs(storage_id, reason='Cancelled.'):
     return count
 
 
+# Built once (API requests ask this for every storage they show).  The
+# active jobs are few (one per syncing storage at most), so they are read
+# whole rather than filtered by a list of ids, which SQLAlchemy would
+# render anew for every request.
 _SYNCING = sa.select(_jobs.c.active_storage_id).where(
     _jobs.c.active_storage_id.isnot(None),
     _jobs.c.updated_at >= sa.bindparam('cutoff'))
-# Built once (API requests ask this for every storage they show).
-_SYNCING_AMONG = _SYNCING.where(_jobs.c.active_storage_id.in_(
-    sa.bindparam('ids', expanding=True)))
 
 
 def syncing_clause(storage_id):
@@ -222,18 +223,15 @@ def storage_sync_statuses(storage_ids=None, conn=None):
     """{storage_id: 'SYNCED' | 'SYNCING'} for ``storage_ids`` (or every
     storage with an active job when None); read in ``conn`` when given."""
     params = {'cutoff': _cutoff(db_api.utcnow())}
-    stmt = _SYNCING
     if storage_ids is not None:
         storage_ids = list(storage_ids)
         if not storage_ids:
             return {}
-        stmt = _SYNCING_AMONG
-        params['ids'] = storage_ids
     if conn is None:
         with db_engine.reader() as conn:
-            syncing = set(conn.execute(stmt, params).scalars())
+            syncing = set(conn.execute(_SYNCING, params).scalars())
     else:
-        syncing = set(conn.execute(stmt, params).scalars())
+        syncing = set(conn.execute(_SYNCING, params).scalars())
     if storage_ids is None:
         return {sid: SYNCING for sid in syncing}
     return {sid: SYNCING if sid in syncing else SYNCED

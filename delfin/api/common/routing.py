@@ -4,6 +4,8 @@ It is built from a list of `delfin.api.common.wsgi.Route`; each distinct
 controller factory is instantiated once.  A request matching no route, or a
 known path with another method, answers Delfin's JSON 404 ``NotFound``.
 """
+import functools
+
 import routes
 import webob
 from oslo_config import cfg
@@ -40,6 +42,18 @@ class Router(object):
             self._mapper.connect(name, route.path, controller=key,
                                  action=route.action,
                                  conditions={'method': [route.method]})
+        # Matching tries the table's patterns one by one; dashboards ask
+        # the same paths again and again, so recent answers are kept.
+        self._match = functools.lru_cache(maxsize=4096)(self._match_path)
+
+    def _match_path(self, method, path):
+        """(controller key, action, path parameters) or None."""
+        match = self._mapper.routematch(environ={
+            'REQUEST_METHOD': method, 'PATH_INFO': path})
+        if match is None:
+            return None
+        params = dict(match[0])
+        return params.pop('controller'), params.pop('action'), params
 
     @property
     def max_body_size(self):
@@ -59,15 +73,13 @@ class Router(object):
 
     def _respond(self, req, environ):
         try:
-            match = self._mapper.routematch(environ=environ)
+            match = self._match(environ['REQUEST_METHOD'],
+                                environ.get('PATH_INFO', ''))
             if match is None:
                 raise exception.NotFound()
-            params, _route = match
-            params = dict(params)
-            controller = self._controllers[params.pop('controller')]
-            action = params.pop('action')
-            resp = wsgi.invoke(controller, action, req, params,
-                               self.max_body_size)
+            key, action, params = match
+            resp = wsgi.invoke(self._controllers[key], action, req,
+                               dict(params), self.max_body_size)
         except Exception as exc:  # noqa: BLE001  every error has a body
             return _failure(req, exc)
         if _database.down:

@@ -3,6 +3,7 @@ and the API server's graceful stop."""
 import os
 import signal
 import socket
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -174,3 +175,17 @@ def test_wait_for_helper_times_out():
     with pytest.raises(AssertionError):
         conftest.wait_for(lambda: False, timeout=0.1, what='never')
     assert conftest.wait_for(lambda: 5, timeout=1) == 5
+
+
+def test_api_server_sets_the_configured_switch_interval():
+    from oslo_config import cfg
+    before = sys.getswitchinterval()
+    cfg.CONF.set_override('api_switch_interval', 2.0)
+    server = service.ApiServer(app=_slow_app(None, None), host='127.0.0.1',
+                               port=0, threads=1)
+    server.start()
+    try:
+        assert sys.getswitchinterval() == pytest.approx(0.002)
+    finally:
+        server.stop(5)
+        sys.setswitchinterval(before)

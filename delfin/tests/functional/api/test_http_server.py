@@ -217,3 +217,42 @@ def test_a_kept_alive_connection_serves_several_requests(server):
             assert json.loads(resp.read())['total'] == 0
     finally:
         conn.close()
+
+
+def test_a_body_larger_than_the_limit_is_refused_unread(server):
+    # Announced at 100 MB, not sent: refused at once, not awaited.
+    with socket.create_connection(server, timeout=5) as sock:
+        sock.sendall(b'POST /v1/storages HTTP/1.1\r\nHost: x\r\n'
+                     b'Content-Type: application/json\r\n'
+                     b'Content-Length: 100000000\r\n\r\n{')
+        _closed, data = _closed_within(sock, CLIENT_TIMEOUT * 0.8)
+        assert data.startswith(b'HTTP/1.1 413'), data
+        assert b'RequestBodyTooLarge' in data
+
+
+def test_a_chunked_body_past_the_server_limit_is_refused(server):
+    def chunks():
+        for _ in range(40):
+            yield b'x' * 32768   # 1.25 MiB in all, over api_max_body_size
+
+    resp, body = _request(server, 'POST', '/v1/storages', chunks(),
+                          {'Content-Type': 'application/json',
+                           'Transfer-Encoding': 'chunked'})
+    assert resp.status == 413
+    assert body['error_code'] == 'RequestBodyTooLarge'
+
+
+def test_a_path_with_non_ascii_characters_is_understood(server):
+    resp, body = _request(server, 'GET', '/v1/storages/%C3%A9t%C3%A9')
+    assert resp.status == 404
+    assert body['error_code'] == 'StorageNotFound'
+    assert body['error_args'] == ['\u00e9t\u00e9']
+
+
+def test_an_idle_kept_alive_connection_is_closed_after_the_timeout(server):
+    with socket.create_connection(server, timeout=5) as sock:
+        sock.sendall(b'GET /v1/storages HTTP/1.1\r\nHost: x\r\n\r\n')
+        first = sock.recv(65536)
+        assert first.startswith(b'HTTP/1.1 200')
+        closed, _data = _closed_within(sock, CLIENT_TIMEOUT + 5)
+        assert closed
