@@ -68,7 +68,12 @@ class Router(object):
         """The `webob.Response` to the request of ``environ``."""
         req = webob.Request(environ)
         resp = self._respond(req, environ)
-        LOG.debug("%s %s %s", req.method, req.path_qs, resp.status_int)
+        if LOG.isEnabledFor(logging.DEBUG):
+            # The raw path: it may not be valid UTF-8.
+            query = environ.get('QUERY_STRING')
+            LOG.debug("%s %s%s %s", environ.get('REQUEST_METHOD'),
+                      environ.get('PATH_INFO', ''),
+                      '?' + query if query else '', resp.status_int)
         return resp
 
     def _respond(self, req, environ):
