@@ -225,6 +225,13 @@ class RecordingTransport(object):
         self.inner.close()
 
 
+def _detail(answer):
+    body = answer.body
+    if isinstance(body, dict):
+        return body.get('detail') or body.get('code') or body
+    return body
+
+
 def _not_ceph(where, what):
     return exception.InvalidIpOrPort(message=(
         '%s is not the REST API of a Ceph manager (dashboard module): %s'
@@ -293,6 +300,7 @@ class CephClient(object):
         """One request; return its `Answer` (status below 300).
 
         :raises InvalidUsernameOrPassword: still 401 after a new login.
+        :raises NotAuthorized: 403, the account lacks a permission.
         :raises StorageBackendException: any other refusal.
         """
         answer = self._send(method, path, params, body)
@@ -306,6 +314,11 @@ class CephClient(object):
                 raise exception.InvalidUsernameOrPassword(message=(
                     'The Ceph manager at %s refuses the token of user %r '
                     'right after a login' % (self.where, self.username)))
+        if answer.status == 403:
+            raise exception.NotAuthorized(message=(
+                'The Ceph account %r may not %s %s (its dashboard role '
+                'lacks the permission): %s' % (self.username, method, path,
+                                               _detail(answer))))
         if answer.status >= 300:
             detail = answer.body
             if isinstance(detail, dict):

@@ -268,6 +268,24 @@ def test_refused_after_one_new_login(ceph_cluster):
     assert user in str(caught.value)
 
 
+def test_missing_permission_is_named(ceph_cluster):
+    user, password = 'delfin-test-pools', 'P00l-only-pw-1'
+    ceph_cluster.run('dashboard', 'ac-user-create', user, '-i',
+                     _password_file(ceph_cluster, password), 'pool-manager',
+                     '--force-password')
+    try:
+        driver = _driver(ceph_cluster, rest={
+            'host': '127.0.0.1', 'port': ceph_cluster.port,
+            'username': user, 'password': password})
+        assert driver.list_storage_pools(None)
+        with pytest.raises(exception.NotAuthorized) as caught:
+            driver.list_disks(None)
+    finally:
+        ceph_cluster.run('dashboard', 'ac-user-delete', user)
+    assert 'GET /api/osd' in str(caught.value)
+    assert caught.value.code == 403
+
+
 def _password_file(ceph_cluster, password):
     import os
     path = os.path.join(ceph_cluster.state_dir, 'test-password')

@@ -302,3 +302,15 @@ def test_volumes_follow_every_page():
         driver.image_page = 1
         names = [v['name'] for v in driver.list_volumes(None)]
     assert names == ['vol1', 'vol2']
+
+
+def test_missing_permission_names_the_request():
+    # Recorded with an account of the dashboard's pool-manager role,
+    # which may not read OSDs.
+    with conformance.ephemeral_secret_key():
+        driver = replaying(os.path.join(FIXTURES, 'pool-manager'))
+        with pytest.raises(exception.NotAuthorized) as caught:
+            driver.list_disks(None)
+    assert caught.value.code == 403
+    assert 'GET /api/osd' in str(caught.value)
+    assert "You don't have permissions" in str(caught.value)
