@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from delfin import cryptor
 from delfin import exception
 from delfin.common import constants
 from delfin.drivers.ceph import client as backend
@@ -314,3 +315,21 @@ def test_missing_permission_names_the_request():
     assert caught.value.code == 403
     assert 'GET /api/osd' in str(caught.value)
     assert "You don't have permissions" in str(caught.value)
+
+
+def test_drivers_of_one_account_share_its_session(tmp_path):
+    # Registration and the syncs after it build separate drivers; only
+    # the first logs in (a login costs the manager about a second).
+    for name in ('POST_api_auth.json', 'GET_api_osd.json'):
+        (tmp_path / name).write_text(
+            open(os.path.join(FIXTURES, name), encoding='utf-8').read())
+    with conformance.ephemeral_secret_key():
+        assert replaying(str(tmp_path)).list_disks(None)
+        (tmp_path / 'POST_api_auth.json').unlink()
+        assert replaying(str(tmp_path)).list_disks(None)
+        # Another password is another session: it must log in.
+        other = replaying(str(tmp_path))
+        other.client._password = cryptor.encode('another-password')
+        with pytest.raises(exception.StorageBackendException,
+                           match='POST_api_auth.json'):
+            other.list_disks(None)
