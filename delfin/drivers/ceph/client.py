@@ -375,6 +375,26 @@ class CephClient(object):
         self.transport.close()
 
 
+def positive_number(extra, key, default, kind):
+    """``extra_attributes[key]`` as a positive number of type ``kind``
+    (extra attributes arrive as strings).
+
+    :raises InvalidInput: not a positive number.
+    """
+    value = extra.get(key)
+    if value is None or value == '':
+        return default
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise exception.InvalidInput(
+            'extra_attributes.%s must be a positive number, not %r'
+            % (key, value))
+    return number
+
+
 def client_from_access_info(access_info):
     """Build the client a driver needs from its access information.
 
@@ -399,7 +419,8 @@ def client_from_access_info(access_info):
         transport = HttpTransport(
             rest['host'], port, scheme=scheme,
             verify=access_info.get('verify', False),
-            timeout=float(extra.get('timeout', DEFAULT_TIMEOUT)))
+            timeout=positive_number(extra, 'timeout', DEFAULT_TIMEOUT,
+                                    float))
         if extra.get('record'):
             transport = RecordingTransport(transport, extra['record'])
     return CephClient(transport, rest.get('username'), rest.get('password'))

@@ -85,8 +85,8 @@ class CephDriver(driver.StorageDriver):
         # Building the client does no I/O: the first request logs in.
         self.client = backend.client_from_access_info(kwargs)
         extra = kwargs.get('extra_attributes') or {}
-        self.image_page = max(int(extra.get('image_page_size') or
-                                  IMAGE_PAGE), 1)
+        self.image_page = backend.positive_number(
+            extra, 'image_page_size', IMAGE_PAGE, int)
         # When this driver first saw each health check (Ceph's API gives
         # checks no time).
         self._first_seen = {}
