@@ -333,3 +333,16 @@ def test_drivers_of_one_account_share_its_session(tmp_path):
         with pytest.raises(exception.StorageBackendException,
                            match='POST_api_auth.json'):
             other.list_disks(None)
+
+
+def test_standby_manager_is_a_controller():
+    # Recorded with a second manager daemon running as standby.
+    with conformance.ephemeral_secret_key():
+        driver = replaying(os.path.join(FIXTURES, 'standby-mgr'))
+        controllers = {c['name']: c for c in driver.list_controllers(None)}
+    assert set(controllers) == {'mon.a', 'mgr.x', 'mgr.y'}
+    assert controllers['mgr.y']['status'] == constants.ControllerStatus.NORMAL
+    assert controllers['mgr.y']['soft_version'] == '16.2.15'
+    # Only the active manager's address is known (from /api/summary).
+    assert controllers['mgr.x']['mgmt_ip'] == '127.0.0.1'
+    assert controllers['mgr.y']['mgmt_ip'] is None
