@@ -165,12 +165,12 @@ class HttpTransport(object):
 
 
 def _reason(err):
-    """The innermost reason of a requests error, without the URL noise."""
+    """The innermost reason of a requests error (``[Errno 111] Connection
+    refused``, ``[SSL: WRONG_VERSION_NUMBER] wrong version number ...``),
+    without the URL and class names around it."""
     text = str(err)
-    match = re.search(r"\(Caused by \w+\((.*)\)\)?$", text)
-    reason = match.group(1) if match else text
-    reason = re.sub(r'^<[^>]+>:\s*', '', reason.strip("'\""))
-    return reason.rstrip("')")
+    match = re.search(r"(\[(?:Errno [^\]]+|SSL[^\]]*)\][^'\"()]*)", text)
+    return (match.group(1) if match else text).strip().rstrip('.')
 
 
 class ReplayTransport(object):

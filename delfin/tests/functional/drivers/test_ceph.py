@@ -28,6 +28,18 @@ CONF = cfg.CONF
 SLACK = 4 * 1024 ** 2
 
 
+@pytest.fixture(scope='module', autouse=True)
+def secret_key():
+    """One key for the module: the storage registered by the first test
+    is synced and polled with the password it stored."""
+    CONF.set_override('secret_keys', [cryptor.generate_key()],
+                      group='security')
+    cryptor.reset()
+    yield
+    CONF.clear_override('secret_keys', group='security')
+    cryptor.reset()
+
+
 @pytest.fixture(scope='module')
 def registered(service, ceph_cluster):
     """The cluster registered through the API, its first sync done."""
@@ -215,13 +227,6 @@ def test_health_check_is_an_alert_until_it_goes(
 
 
 # -- the driver and its session ---------------------------------------------
-
-@pytest.fixture(autouse=True)
-def _secret_key():
-    from delfin.sdk import conformance
-    with conformance.ephemeral_secret_key():
-        yield
-
 
 def _driver(ceph_cluster, **extra):
     access = ceph_cluster.access(**extra)
