@@ -27,6 +27,7 @@ What the API demands (Ceph 16.2):
 
 The client logs in lazily on the first request: building it does no I/O.
 """
+import hashlib
 import json
 import os
 import re
@@ -164,12 +165,12 @@ class HttpTransport(object):
 
 
 def _reason(err):
-    """The innermost reason of a requests error, without the URL noise."""
+    """The innermost reason of a requests error (``[Errno 111] Connection
+    refused``, ``[SSL: WRONG_VERSION_NUMBER] wrong version number ...``),
+    without the URL and class names around it."""
     text = str(err)
-    match = re.search(r"\(Caused by \w+\((.*)\)\)?$", text)
-    reason = match.group(1) if match else text
-    reason = re.sub(r'^<[^>]+>:\s*', '', reason.strip("'\""))
-    return reason.rstrip("')")
+    match = re.search(r"(\[(?:Errno [^\]]+|SSL[^\]]*)\][^'\"()]*)", text)
+    return (match.group(1) if match else text).strip().rstrip('.')
 
 
 class ReplayTransport(object):
@@ -225,10 +226,26 @@ class RecordingTransport(object):
         self.inner.close()
 
 
+def _detail(answer):
+    body = answer.body
+    if isinstance(body, dict):
+        return body.get('detail') or body.get('code') or body
+    return body
+
+
 def _not_ceph(where, what):
     return exception.InvalidIpOrPort(message=(
         '%s is not the REST API of a Ceph manager (dashboard module): %s'
         % (where, what)))
+
+
+# Tokens of the accounts this process is logged in with, shared by every
+# client of one account on one manager (registration and the syncs that
+# follow build separate drivers): a login costs the manager about a second
+# of password hashing.  Keyed by address, user name and a digest of the
+# password, so a changed password never reuses an old session.
+_SESSIONS = {}
+_SESSIONS_LOCK = threading.Lock()
 
 
 class CephClient(object):
@@ -240,7 +257,14 @@ class CephClient(object):
         # Encrypted by the service; decoded only when logging in.
         self._password = password
         self._token = None
+        self._session_key = None
         self._lock = threading.Lock()
+
+    def _key(self, password):
+        if self._session_key is None:
+            digest = hashlib.sha256(password.encode('utf-8')).hexdigest()
+            self._session_key = (self.where, self.username or '', digest)
+        return self._session_key
 
     @property
     def where(self):
@@ -262,6 +286,8 @@ class CephClient(object):
         body = answer.body if isinstance(answer.body, dict) else {}
         if answer.status == 201 and body.get('token'):
             self._token = body['token']
+            with _SESSIONS_LOCK:
+                _SESSIONS[self._key(password)] = self._token
             return self._token
         if not answer.json:
             raise _not_ceph(self.where, 'POST %s answered HTTP %s with %s'
@@ -281,31 +307,54 @@ class CephClient(object):
     def _token_now(self):
         with self._lock:
             if self._token is None:
-                self.login()
+                password = (cryptor.decode(self._password)
+                            if self._password else '')
+                with _SESSIONS_LOCK:
+                    self._token = _SESSIONS.get(self._key(password))
+                if self._token is None:
+                    self.login()
             return self._token
 
+    def _forget(self, token):
+        """Drop ``token`` (refused by the manager) here and in the
+        process's shared sessions, unless a newer one replaced it."""
+        with self._lock:
+            if self._token == token:
+                self._token = None
+            with _SESSIONS_LOCK:
+                for key in [k for k, v in _SESSIONS.items() if v == token]:
+                    del _SESSIONS[key]
+
     def _send(self, method, path, params, body):
+        token = self._token_now()
         headers = {'Accept': accept_header(path),
-                   'Authorization': 'Bearer %s' % self._token_now()}
-        return self.transport.request(method, path, params, body, headers)
+                   'Authorization': 'Bearer %s' % token}
+        return token, self.transport.request(method, path, params, body,
+                                             headers)
 
     def request(self, method, path, params=None, body=None):
         """One request; return its `Answer` (status below 300).
 
         :raises InvalidUsernameOrPassword: still 401 after a new login.
+        :raises NotAuthorized: 403, the account lacks a permission.
         :raises StorageBackendException: any other refusal.
         """
-        answer = self._send(method, path, params, body)
+        token, answer = self._send(method, path, params, body)
         if answer.status == 401:
-            # The token expired (or the manager restarted): one new
-            # login, one retry.
-            with self._lock:
-                self._token = None
-            answer = self._send(method, path, params, body)
+            # The token expired (or the manager restarted, or the account
+            # changed): one new login, one retry.
+            self._forget(token)
+            token, answer = self._send(method, path, params, body)
             if answer.status == 401:
+                self._forget(token)
                 raise exception.InvalidUsernameOrPassword(message=(
                     'The Ceph manager at %s refuses the token of user %r '
                     'right after a login' % (self.where, self.username)))
+        if answer.status == 403:
+            raise exception.NotAuthorized(message=(
+                'The Ceph account %r may not %s %s (its dashboard role '
+                'lacks the permission): %s' % (self.username, method, path,
+                                               _detail(answer))))
         if answer.status >= 300:
             detail = answer.body
             if isinstance(detail, dict):
@@ -324,6 +373,26 @@ class CephClient(object):
 
     def close(self):
         self.transport.close()
+
+
+def positive_number(extra, key, default, kind):
+    """``extra_attributes[key]`` as a positive number of type ``kind``
+    (extra attributes arrive as strings).
+
+    :raises InvalidInput: not a positive number.
+    """
+    value = extra.get(key)
+    if value is None or value == '':
+        return default
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise exception.InvalidInput(
+            'extra_attributes.%s must be a positive number, not %r'
+            % (key, value))
+    return number
 
 
 def client_from_access_info(access_info):
@@ -350,7 +419,8 @@ def client_from_access_info(access_info):
         transport = HttpTransport(
             rest['host'], port, scheme=scheme,
             verify=access_info.get('verify', False),
-            timeout=float(extra.get('timeout', DEFAULT_TIMEOUT)))
+            timeout=positive_number(extra, 'timeout', DEFAULT_TIMEOUT,
+                                    float))
         if extra.get('record'):
             transport = RecordingTransport(transport, extra['record'])
     return CephClient(transport, rest.get('username'), rest.get('password'))

@@ -85,8 +85,8 @@ class CephDriver(driver.StorageDriver):
         # Building the client does no I/O: the first request logs in.
         self.client = backend.client_from_access_info(kwargs)
         extra = kwargs.get('extra_attributes') or {}
-        self.image_page = max(int(extra.get('image_page_size') or
-                                  IMAGE_PAGE), 1)
+        self.image_page = backend.positive_number(
+            extra, 'image_page_size', IMAGE_PAGE, int)
         # When this driver first saw each health check (Ceph's API gives
         # checks no time).
         self._first_seen = {}
@@ -195,7 +195,9 @@ class CephDriver(driver.StorageDriver):
 
     def _image_pages(self):
         """Pages of ``GET /api/block/image``: lists of ``{pool_name,
-        value: [images]}``, until the total the first page announces.
+        value: [images]}``, until the total the manager announces
+        (``X-Total-Count``); a page may hold fewer images than asked when
+        some were removed since the manager listed their names.
 
         One page after the other: the manager describes every image of a
         page in its own Python interpreter (about 25 ms of its CPU per
@@ -209,9 +211,8 @@ class CephDriver(driver.StorageDriver):
                 {'offset': offset, 'limit': self.image_page})
             page = answer.body or []
             yield page
-            count = sum(len(group.get('value') or ()) for group in page)
             header = answer.headers.get('X-Total-Count')
-            if header is None or count == 0:
+            if header is None:
                 return
             total = int(header)
             offset += self.image_page

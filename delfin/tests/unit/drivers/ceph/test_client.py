@@ -125,6 +125,15 @@ def test_unknown_scheme_is_refused():
             'extra_attributes': {'scheme': 'ftp'}})
 
 
+@pytest.mark.parametrize('extra', [{'timeout': 'soon'}, {'timeout': '0'},
+                                   {'scheme': 'http', 'timeout': '-3'}])
+def test_bad_timeout_is_refused(extra):
+    with pytest.raises(exception.InvalidInput, match='timeout'):
+        backend.client_from_access_info({
+            'rest': {'host': '127.0.0.1', 'port': 1},
+            'extra_attributes': extra})
+
+
 def test_recording_keeps_no_token(tmp_path, web_server):
     web_server.answer = (201, 'application/vnd.ceph.api.v1.0+json',
                          json.dumps({'token': 'abc.def',

@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from delfin import cryptor
 from delfin import exception
 from delfin.common import constants
 from delfin.drivers.ceph import client as backend
@@ -302,3 +303,46 @@ def test_volumes_follow_every_page():
         driver.image_page = 1
         names = [v['name'] for v in driver.list_volumes(None)]
     assert names == ['vol1', 'vol2']
+
+
+def test_missing_permission_names_the_request():
+    # Recorded with an account of the dashboard's pool-manager role,
+    # which may not read OSDs.
+    with conformance.ephemeral_secret_key():
+        driver = replaying(os.path.join(FIXTURES, 'pool-manager'))
+        with pytest.raises(exception.NotAuthorized) as caught:
+            driver.list_disks(None)
+    assert caught.value.code == 403
+    assert 'GET /api/osd' in str(caught.value)
+    assert "You don't have permissions" in str(caught.value)
+
+
+def test_drivers_of_one_account_share_its_session(tmp_path):
+    # Registration and the syncs after it build separate drivers; only
+    # the first logs in (a login costs the manager about a second).
+    for name in ('POST_api_auth.json', 'GET_api_osd.json'):
+        (tmp_path / name).write_text(
+            open(os.path.join(FIXTURES, name), encoding='utf-8').read())
+    with conformance.ephemeral_secret_key():
+        assert replaying(str(tmp_path)).list_disks(None)
+        (tmp_path / 'POST_api_auth.json').unlink()
+        assert replaying(str(tmp_path)).list_disks(None)
+        # Another password is another session: it must log in.
+        other = replaying(str(tmp_path))
+        other.client._password = cryptor.encode('another-password')
+        with pytest.raises(exception.StorageBackendException,
+                           match='POST_api_auth.json'):
+            other.list_disks(None)
+
+
+def test_standby_manager_is_a_controller():
+    # Recorded with a second manager daemon running as standby.
+    with conformance.ephemeral_secret_key():
+        driver = replaying(os.path.join(FIXTURES, 'standby-mgr'))
+        controllers = {c['name']: c for c in driver.list_controllers(None)}
+    assert set(controllers) == {'mon.a', 'mgr.x', 'mgr.y'}
+    assert controllers['mgr.y']['status'] == constants.ControllerStatus.NORMAL
+    assert controllers['mgr.y']['soft_version'] == '16.2.15'
+    # Only the active manager's address is known (from /api/summary).
+    assert controllers['mgr.x']['mgmt_ip'] == '127.0.0.1'
+    assert controllers['mgr.y']['mgmt_ip'] is None
