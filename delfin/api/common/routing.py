@@ -58,6 +58,7 @@ class Router(object):
 
     def _respond(self, req, environ):
         try:
+            _check_path(environ)
             match = self._mapper.routematch(environ=environ)
             if match is None:
                 raise exception.NotFound()
@@ -69,6 +70,15 @@ class Router(object):
                                self.max_body_size)
         except Exception as exc:  # noqa: BLE001  every error has a body
             return _failure(req, exc)
+
+
+def _check_path(environ):
+    """A path that is not UTF-8 names nothing: a 400, not a failure of
+    the route matching."""
+    try:
+        environ.get('PATH_INFO', '').encode('latin-1').decode('utf-8')
+    except UnicodeError:
+        raise exception.InvalidInput('the path is not valid UTF-8')
 
 
 def _failure(req, exc):

@@ -14,6 +14,7 @@ from delfin.api.v1 import alerts
 from delfin.api.v1 import extensions
 from delfin.api.v1 import jobs
 from delfin.api.v1 import metrics
+from delfin.api.v1 import openapi
 from delfin.api.v1 import resources
 from delfin.api.v1 import snmp_config
 from delfin.api.v1 import storages
@@ -29,3 +30,4 @@ ROUTES += extensions.ROUTES
 ROUTES += snmp_config.ROUTES
 ROUTES += alerts.ROUTES
 ROUTES += metrics.ROUTES
+ROUTES += openapi.ROUTES
