@@ -53,7 +53,8 @@ class Router(object):
         """The `webob.Response` to the request of ``environ``."""
         req = webob.Request(environ)
         resp = self._respond(req, environ)
-        LOG.debug("%s %s %s", req.method, req.path_qs, resp.status_int)
+        LOG.debug("%s %s %s", req.method, _raw_path(environ),
+                  resp.status_int)
         return resp
 
     def _respond(self, req, environ):
@@ -69,7 +70,13 @@ class Router(object):
             return wsgi.invoke(controller, action, req, params,
                                self.max_body_size)
         except Exception as exc:  # noqa: BLE001  every error has a body
-            return _failure(req, exc)
+            return _failure(req, environ, exc)
+
+
+def _raw_path(environ):
+    """The path and query as received (undecoded), for the log."""
+    query = environ.get('QUERY_STRING')
+    return environ.get('PATH_INFO', '') + ('?' + query if query else '')
 
 
 def _check_path(environ):
@@ -81,12 +88,11 @@ def _check_path(environ):
         raise exception.InvalidInput('the path is not valid UTF-8')
 
 
-def _failure(req, exc):
+def _failure(req, environ, exc):
+    path = environ.get('PATH_INFO', '')
     if isinstance(exc, exception.DelfinException):
         if exc.code >= 500:
-            LOG.error("%s %s failed: %s", req.method, req.path,
-                      exc.error_code)
+            LOG.error("%s %s failed: %s", req.method, path, exc.error_code)
     elif not isinstance(exc, TypeError):
-        LOG.exception("Unexpected error serving %s %s",
-                      req.method, req.path)
+        LOG.exception("Unexpected error serving %s %s", req.method, path)
     return wsgi.fault(exc)
