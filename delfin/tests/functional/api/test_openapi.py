@@ -68,7 +68,9 @@ def known(api_service):
     ids['job_id'] = job['jobs'][0]['id']
     alerts = api_service.get('/v1/alerts').json['alerts']
     ids['sequence_number'] = alerts[0]['sequence_number']
-    return ids
+    yield ids
+    for name in SMALL:
+        cfg.CONF.clear_override(name, group='fake_driver')
 
 
 @pytest.fixture(scope='module')
