@@ -58,6 +58,7 @@ every program using it).  A receive buffer above ``net.core.rmem_max``
 needs that sysctl raised, e.g. ``sysctl -w net.core.rmem_max=33554432``.
 """
 import bisect
+import functools
 import logging
 import marshal
 import multiprocessing
@@ -117,6 +118,10 @@ _SO_RCVBUFFORCE_LINUX = 33
 # A decoder failure is logged at most this often (a flood must not flood
 # the log).
 _ERROR_LOG_INTERVAL = 60.0
+# A trap from a source without SNMP configuration is logged, with its
+# address, at most this often per listener worker; the drops in between
+# are counted in the next line (and always in the metrics).
+UNKNOWN_SOURCE_LOG_INTERVAL = 60.0
 
 # Slots of the shared counter array of one wire (reader + decoder).  Each
 # slot has a single writer thread, so plain increments are safe.
@@ -197,6 +202,12 @@ class _Wire(object):
         self.deadline = None
         self.decoder_errors = 0
         self.last_error_log = -_ERROR_LOG_INTERVAL
+        # report_unknown(host, more): says that a trap from ``host`` was
+        # dropped for want of an alert source, ``more`` having been dropped
+        # unreported since the last time.
+        self.report_unknown = log_unknown_source
+        self.unknown_unreported = 0
+        self.last_unknown_log = -UNKNOWN_SOURCE_LOG_INTERVAL
         self.reader = threading.Thread(target=self._read, daemon=True,
                                        name='trap-reader')
 
@@ -325,6 +336,8 @@ class _Wire(object):
                                        engine_times, stamp + wall_offset)
                 except TrapRejected as exc:
                     counters[reason_slot[exc.reason]] += 1
+                    if exc.reason == Reason.UNKNOWN_SOURCE:
+                        self._unknown_source(address)
                     continue
                 except Exception:
                     # A decoder bug must cost one datagram, not the worker.
@@ -363,6 +376,19 @@ class _Wire(object):
         if len(prepared) != len(traps):
             return None
         return prepared
+
+    def _unknown_source(self, address):
+        now = time.monotonic()
+        if now - self.last_unknown_log < UNKNOWN_SOURCE_LOG_INTERVAL:
+            self.unknown_unreported += 1
+            return
+        self.last_unknown_log = now
+        more, self.unknown_unreported = self.unknown_unreported, 0
+        try:
+            self.report_unknown(str(address[0]), more)
+        except Exception:
+            # Saying so must never cost the trap pipeline anything.
+            pass
 
     def _log_decoder_error(self):
         self.decoder_errors += 1
@@ -442,6 +468,14 @@ def _unpack(message):
     return ('traps', [Trap(*row) for row in rows], stamps, prepared)
 
 
+def log_unknown_source(host, more=0):
+    """Log a trap dropped because no alert source has its address."""
+    LOG.warning('Dropped a trap from %s: no SNMP configuration (alert '
+                'source) has this address%s', host,
+                ' (%d more such traps dropped since the last report)' % more
+                if more else '')
+
+
 def _send_control(conn, *message):
     conn.send_bytes(_CONTROL + pickle.dumps(message))
 
@@ -457,6 +491,9 @@ def _worker_main(host, port, reuse_port, rcvbuf, credentials, options,
                       '%s: %s' % (type(exc).__name__, exc))
         return
     wire = _Wire(sock, credentials, counters, options, prepare)
+    # The parent logs: this process has no log configuration.
+    wire.report_unknown = functools.partial(_send_control, data_conn,
+                                            'unknown_source')
     _send_control(data_conn, 'ready', sock.getsockname()[1], granted)
 
     def control():
@@ -803,6 +840,8 @@ class TrapListener(object):
             traps.extend(message[1])
             stamps.extend(message[2])
             prepared.extend(message[3] or [None] * len(message[1]))
+        elif kind == 'unknown_source':
+            log_unknown_source(message[1], message[2])
         elif kind == 'done':
             worker.done = True
         elif kind == 'error':

@@ -74,9 +74,30 @@ def _sqlite_setup(engine, busy_timeout_ms):
         conn.exec_driver_sql('BEGIN %s' % mode)
 
 
+# The driver of a URL that names none (``postgresql://``, ``mysql://``, as
+# users write them): the one this service installs, where SQLAlchemy's
+# own default (psycopg 3, mysqlclient) may be missing.
+DEFAULT_DRIVERS = {
+    'postgresql': 'postgresql+psycopg2',
+    'postgres': 'postgresql+psycopg2',
+    'mysql': 'mysql+pymysql',
+    'mariadb': 'mysql+pymysql',
+}
+
+
+def database_url(url):
+    """``url`` (text or URL) as a SQLAlchemy URL, with the installed driver
+    when it names none."""
+    url = sa.engine.make_url(url)
+    driver = DEFAULT_DRIVERS.get(url.drivername)
+    if driver is not None:
+        url = url.set(drivername=driver)
+    return url
+
+
 def create_engine(url=None):
     """Build an engine for ``url`` (default: ``[database] connection``)."""
-    url = sa.engine.make_url(url or CONF.database.connection)
+    url = database_url(url or CONF.database.connection)
     kwargs = {'future': True}
     if url.get_backend_name() == 'sqlite':
         database = url.database

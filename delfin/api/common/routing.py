@@ -69,15 +69,13 @@ class Router(object):
         req = webob.Request(environ)
         resp = self._respond(req, environ)
         if LOG.isEnabledFor(logging.DEBUG):
-            # The raw path: it may not be valid UTF-8.
-            query = environ.get('QUERY_STRING')
-            LOG.debug("%s %s%s %s", environ.get('REQUEST_METHOD'),
-                      environ.get('PATH_INFO', ''),
-                      '?' + query if query else '', resp.status_int)
+            LOG.debug("%s %s %s", environ.get('REQUEST_METHOD'),
+                      _raw_path(environ), resp.status_int)
         return resp
 
     def _respond(self, req, environ):
         try:
+            _check_path(environ)
             match = self._match(environ['REQUEST_METHOD'],
                                 environ.get('PATH_INFO', ''))
             if match is None:
@@ -86,7 +84,7 @@ class Router(object):
             resp = wsgi.invoke(self._controllers[key], action, req,
                                dict(params), self.max_body_size)
         except Exception as exc:  # noqa: BLE001  every error has a body
-            return _failure(req, exc)
+            return _failure(req, environ, exc)
         if _database.down:
             _database.ok()
         return resp
@@ -102,10 +100,26 @@ def _database_away(exc):
 _database = outage.Outage('database', 'API')
 
 
-def _failure(req, exc):
+def _raw_path(environ):
+    """The path and query as received (undecoded), for the log."""
+    query = environ.get('QUERY_STRING')
+    return environ.get('PATH_INFO', '') + ('?' + query if query else '')
+
+
+def _check_path(environ):
+    """A path that is not UTF-8 names nothing: a 400, not a failure of
+    the route matching."""
+    try:
+        environ.get('PATH_INFO', '').encode('latin-1').decode('utf-8')
+    except UnicodeError:
+        raise exception.InvalidInput('the path is not valid UTF-8')
+
+
+def _failure(req, environ, exc):
+    path = environ.get('PATH_INFO', '')
     if _database_away(exc):
         _database.failed('%s %s refused: %s' % (
-            req.method, req.path, type(exc.orig).__name__))
+            req.method, path, type(exc.orig).__name__))
         exc = exception.ServiceUnavailable('database')
     if isinstance(exc, exception.ServiceUnavailable):
         resp = wsgi.fault(exc)
@@ -113,9 +127,7 @@ def _failure(req, exc):
         return resp
     if isinstance(exc, exception.DelfinException):
         if exc.code >= 500:
-            LOG.error("%s %s failed: %s", req.method, req.path,
-                      exc.error_code)
+            LOG.error("%s %s failed: %s", req.method, path, exc.error_code)
     elif not isinstance(exc, TypeError):
-        LOG.exception("Unexpected error serving %s %s",
-                      req.method, req.path)
+        LOG.exception("Unexpected error serving %s %s", req.method, path)
     return wsgi.fault(exc)

@@ -12,18 +12,38 @@ from delfin import exception
 from delfin.api.common import backend
 from delfin.api.common import views as common_views
 from delfin.api.common import wsgi
+from delfin.api import openapi
 from delfin.api.schemas import access_info as schema
 from delfin.api import validation
 from delfin.api.v1 import storages
 from delfin.api.v1 import views
 from delfin.db import api as db
 from delfin.db import engine
+from delfin.db import schema as db_schema
 
 SECTIONS = schema.SECTIONS
 
 
+def access_info_schema():
+    """The schema of access information as the API shows it."""
+    sections = {
+        name: {'type': ['object', 'null'], 'properties': {
+            key: openapi.nullable('integer' if key == 'port' else 'string')
+            for key in keys}}
+        for name, keys in views.SECTION_KEYS.items()}
+    return openapi.table_schema(db_schema.access_info,
+                                views.ACCESS_INFO_KEYS, extra=sections)
+
+
 class AccessInfoController(wsgi.Controller):
     """``/v1/storages/{id}/access-info`` and ``/v1/access-infos``."""
+
+    def describe(self, action):
+        item = access_info_schema()
+        if action == 'show_all':
+            return {'response': openapi.collection('access_infos', item,
+                                                   total=False)}
+        return {'response': item}
 
     def show(self, req, id):
         return _view(db.get('access_info', id))

@@ -32,6 +32,7 @@ from delfin.api.common import backend
 from delfin.api.common import params as list_params
 from delfin.api.common import views
 from delfin.api.common import wsgi
+from delfin.api import openapi
 from delfin.api import validation
 from delfin.api.v1 import storages
 from delfin.common import constants
@@ -114,8 +115,21 @@ def _list(req, fixed=None):
     return views.collection('alerts', [view(r) for r in rows], total)
 
 
+def _describe_list(fixed=()):
+    return {'query': openapi.query_parameters(
+        TABLE, FILTERS, fixed=fixed,
+        extra=openapi.time_parameters(*TIME_KEYS)),
+        'response': openapi.collection(
+            'alerts', openapi.table_schema(TABLE, VIEW_KEYS))}
+
+
 class AlertController(wsgi.Controller):
     """The alerts of one storage."""
+
+    def describe(self, action):
+        if action == 'show':
+            return _describe_list(fixed=('storage_id',))
+        return {'response': None}
 
     def show(self, req, id):
         storages.get_storage(id)
@@ -149,6 +163,9 @@ class AlertController(wsgi.Controller):
 
 class AlertListController(wsgi.Controller):
     """``GET /v1/alerts``: alerts of every storage."""
+
+    def describe(self, action):
+        return _describe_list()
 
     def index(self, req):
         return _list(req)

@@ -13,6 +13,7 @@ from delfin import exception
 from delfin.api.common import params as list_params
 from delfin.api.common import views
 from delfin.api.common import wsgi
+from delfin.api import openapi
 from delfin.api.v1 import storages
 from delfin.db import api as db
 from delfin.db import schema
@@ -41,8 +42,22 @@ def job_view(job):
     return view
 
 
+def job_schema():
+    """The schema of a job as the API shows it."""
+    return openapi.table_schema(schema.sync_jobs, JOB_KEYS,
+                                extra={'progress': {}})
+
+
 class JobController(wsgi.Controller):
     """List and show the sync jobs of one storage."""
+
+    def describe(self, action):
+        job = job_schema()
+        if action == 'index':
+            return {'query': openapi.query_parameters(
+                schema.sync_jobs, FILTERS, fixed=('storage_id',)),
+                'response': openapi.collection('jobs', job)}
+        return {'response': job}
 
     def index(self, req, storage_id):
         storages.get_storage(storage_id)

@@ -9,6 +9,7 @@ import webob
 
 from delfin.alert_manager import metrics
 from delfin.api.common import wsgi
+from delfin.api import openapi
 from delfin.task_manager import jobs
 
 # Sync freshness per storage and resource kind, read from the database at
@@ -18,6 +19,8 @@ jobs.register_metrics()
 
 class MetricsController(wsgi.Controller):
 
+    @openapi.describe(response={'type': 'string'},
+                      content_type='text/plain')
     def show(self, req):
         body, content_type = metrics.exposition()
         resp = webob.Response(status=200, body=body)

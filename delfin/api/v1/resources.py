@@ -17,6 +17,7 @@ import collections
 from delfin.api.common import params as list_params
 from delfin.api.common import views
 from delfin.api.common import wsgi
+from delfin.api import openapi
 from delfin.db import api as db
 from delfin.db import schema
 from delfin.resources import registry
@@ -84,6 +85,20 @@ class InventoryController(wsgi.Controller):
         if unknown:
             raise ValueError('filters of %s are not columns: %s'
                              % (kind.name, unknown))
+
+    def describe(self, action):
+        extra = {}
+        if self.members is not None:
+            extra[self.members.view_key] = {'type': 'array',
+                                            'items': {'type': 'string'}}
+        item = openapi.kind_schema(self.kind, extra=extra)
+        if action == 'index':
+            fixed = ('storage_id',) if self.kind.scope == \
+                registry.PER_STORAGE else ()
+            return {'query': openapi.query_parameters(
+                self.table, self.kind.filters, fixed=fixed),
+                'response': openapi.collection(self.kind.plural, item)}
+        return {'response': item}
 
     @classmethod
     def factory(cls, kind):

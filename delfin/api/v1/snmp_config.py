@@ -32,12 +32,14 @@ from delfin.alert_manager import sources
 from delfin.alert_manager.snmp import usm
 from delfin.api.common import views
 from delfin.api.common import wsgi
+from delfin.api import openapi
 from delfin.api import validation
 from delfin.api.validation import parameter_types
 from delfin.api.v1 import storages
 from delfin.common import constants
 from delfin.db import api as db
 from delfin.db import engine
+from delfin.db import schema as db_schema
 
 _ENGINE_ID = re.compile(r'^(0x)?([0-9a-fA-F]{2})+$')
 # RFC 3411: an engine id has 5 to 32 octets.
@@ -70,8 +72,11 @@ put_schema = {
         'privacy_key': _or_empty(parameter_types.string(8, 65535)),
         'engine_id': _or_empty(parameter_types.string(9, 64)),
         'context_name': parameter_types.string(0, 32),
-        'retry_num': {'type': 'integer'},
-        'expiration': {'type': 'integer'},
+        # Stored in 32-bit columns.
+        'retry_num': {'type': 'integer', 'minimum': -2 ** 31,
+                      'maximum': 2 ** 31 - 1},
+        'expiration': {'type': 'integer', 'minimum': -2 ** 31,
+                       'maximum': 2 ** 31 - 1},
         'port': parameter_types.tcp_udp_port,
     },
     'required': ['host', 'version'],
@@ -195,6 +200,15 @@ def _check_user(values, body):
 
 class SnmpConfigController(wsgi.Controller):
     """``/v1/storages/{id}/snmp-config`` and ``/v1/snmp-configs``."""
+
+    def describe(self, action):
+        item = openapi.table_schema(db_schema.alert_sources,
+                                    VIEW_KEYS + V3_FIELDS)
+        return {
+            'show_all': {'response': openapi.collection(
+                'snmp_configs', item, total=False)},
+            'delete': {'response': None},
+        }.get(action, {'response': item})
 
     @validation.schema(put_schema)
     def put(self, req, id, body):

@@ -25,6 +25,7 @@ from delfin.api.common import backend
 from delfin.api.common import params as list_params
 from delfin.api.common import views as common_views
 from delfin.api.common import wsgi
+from delfin.api import openapi
 from delfin.api.schemas import access_info as access_schema
 from delfin.api.schemas import storages as schema
 from delfin.api import validation
@@ -211,12 +212,37 @@ def _serial_taken(serial_number, conn):
                    deleted=False) is not None
 
 
+def storage_schema():
+    """The schema of a storage as the API shows it."""
+    return openapi.kind_schema(registry.STORAGE, extra={
+        'sync_status': {'type': 'string',
+                        'enum': [views.SYNCED, views.SYNCING]},
+        'deleted': {'type': 'boolean'},
+        'deleted_at': openapi.nullable('string')})
+
+
 class StorageController(wsgi.Controller):
     """``/v1/storages``."""
 
     table = db_schema.storages
     columns = tuple(k for k in views.STORAGE_KEYS
                     if k in db_schema.storages.c)
+
+    def describe(self, action):
+        storage = storage_schema()
+        job = job_schema()
+        return {
+            'index': {'query': openapi.query_parameters(
+                self.table, registry.STORAGE.filters, fixed=('deleted',)),
+                'response': openapi.collection('storages', storage)},
+            'show': {'response': storage},
+            'create': {'response': storage},
+            'delete': {'response': None},
+            'sync': {'response': job},
+            'sync_all': {'response': openapi.collection('jobs', job,
+                                                        total=False)},
+            'capabilities': {'response': {'type': 'object'}},
+        }.get(action)
 
     def index(self, req):
         query = list_params.parse(req.GET, self.table,
@@ -352,6 +378,11 @@ class StorageController(wsgi.Controller):
 def job_view(job):
     from delfin.api.v1 import jobs as jobs_api
     return jobs_api.job_view(job)
+
+
+def job_schema():
+    from delfin.api.v1 import jobs as jobs_api
+    return jobs_api.job_schema()
 
 
 ROUTES = [

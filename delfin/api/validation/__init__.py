@@ -133,5 +133,7 @@ def schema(request_schema):
         def wrapper(self, req, *args, body, **kwargs):
             validator.validate(body)
             return fn(self, req, *args, body=body, **kwargs)
+        # What the API's description shows (delfin.api.openapi).
+        wrapper.request_schema = request_schema
         return wrapper
     return decorate

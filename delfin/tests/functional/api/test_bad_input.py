@@ -105,3 +105,16 @@ def test_clearing_an_unknown_alert_is_404(api, storage):
     for number in ('0', '999', 'x' * 300):
         _error(api.delete('/v1/storages/%s/alerts/%s'
                           % (storage['id'], number)), 404, 'AlertNotFound')
+
+
+@pytest.mark.parametrize('path', ['/v1/storages/%FF', '/v1/storages/%FF/jobs',
+                                  '/v1/volumes/%C3%28'])
+def test_path_that_is_not_utf8_is_400(api, path):
+    msg = _error(api.get(path), 400)
+    assert 'UTF-8' in msg
+
+
+@pytest.mark.parametrize('name', ['limit', 'offset'])
+def test_integer_with_thousands_of_digits_is_400(api, name):
+    msg = _error(api.get('/v1/volumes?%s=%s' % (name, '9' * 5000)), 400)
+    assert name in msg and 'between' in msg

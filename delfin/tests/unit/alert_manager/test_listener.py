@@ -1,4 +1,5 @@
 """The UDP trap listener over real loopback sockets and worker processes."""
+import logging
 import os
 import random
 import signal
@@ -399,3 +400,28 @@ def test_workers_exit_with_their_parent():
     finally:
         parent.kill()
         parent.stdout.close()
+
+
+@pytest.mark.parametrize('processes', [0, 1])
+def test_a_trap_from_an_unknown_source_is_logged_rate_limited(
+        sender, caplog, processes):
+    caplog.set_level(logging.WARNING, logger='delfin.alert_manager.listener')
+    collector = Collector()
+    # Only 127.0.0.2 is configured; the sender is 127.0.0.1.
+    listener = start(collector, creds=credentials(host='127.0.0.2'),
+                     processes=processes)
+    try:
+        for n in range(20):
+            sender.sendto(trap(n), ('127.0.0.1', listener.port))
+        wait_for(lambda: listener.stats()['dropped'][Reason.UNKNOWN_SOURCE]
+                 == 20, 10, what='rejections')
+
+        def reported():
+            return [r.getMessage() for r in caplog.records
+                    if 'no SNMP configuration' in r.getMessage()]
+        lines = wait_for(reported, 10, what='the log line')
+    finally:
+        listener.stop()
+    # One line for the burst, naming the sender.
+    assert len(lines) == 1, lines
+    assert lines[0].startswith('Dropped a trap from 127.0.0.1:')
