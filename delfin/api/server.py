@@ -100,9 +100,10 @@ class WSGIBridge(object):
     def environ(self, scope, body):
         environ = self._base.copy()
         environ['REQUEST_METHOD'] = scope.method
-        # granian gives the decoded path's bytes as a latin-1 string, as
-        # WSGI wants it.
-        environ['PATH_INFO'] = scope.path
+        # granian gives the percent-decoded path as text; WSGI wants its
+        # bytes as a latin-1 string.
+        environ['PATH_INFO'] = scope.path.encode(
+            'utf-8', 'surrogateescape').decode('latin-1')
         environ['QUERY_STRING'] = scope.query_string
         environ['SERVER_PROTOCOL'] = 'HTTP/%s' % scope.http_version
         environ['wsgi.url_scheme'] = scope.scheme

@@ -75,9 +75,8 @@ class Router(object):
 
     def _respond(self, req, environ):
         try:
-            _check_path(environ)
             match = self._match(environ['REQUEST_METHOD'],
-                                environ.get('PATH_INFO', ''))
+                                _path(environ))
             if match is None:
                 raise exception.NotFound()
             key, action, params = match
@@ -106,11 +105,15 @@ def _raw_path(environ):
     return environ.get('PATH_INFO', '') + ('?' + query if query else '')
 
 
-def _check_path(environ):
-    """A path that is not UTF-8 names nothing: a 400, not a failure of
-    the route matching."""
+def _path(environ):
+    """The request's path as text (WSGI gives its bytes as latin-1).
+
+    :raises InvalidInput: the path is not UTF-8: it names nothing (a 400,
+        not a failure of the route matching).
+    """
     try:
-        environ.get('PATH_INFO', '').encode('latin-1').decode('utf-8')
+        return environ.get('PATH_INFO', '').encode('latin-1').decode(
+            'utf-8')
     except UnicodeError:
         raise exception.InvalidInput('the path is not valid UTF-8')
 
