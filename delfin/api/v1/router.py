@@ -15,6 +15,7 @@ from delfin.api.v1 import extensions
 from delfin.api.v1 import health
 from delfin.api.v1 import jobs
 from delfin.api.v1 import metrics
+from delfin.api.v1 import performance
 from delfin.api.v1 import resources
 from delfin.api.v1 import snmp_config
 from delfin.api.v1 import storages
@@ -31,3 +32,4 @@ ROUTES += snmp_config.ROUTES
 ROUTES += alerts.ROUTES
 ROUTES += metrics.ROUTES
 ROUTES += health.ROUTES
+ROUTES += performance.ROUTES

@@ -11,7 +11,6 @@ from delfin import cryptor
 from delfin.db import api as db
 from delfin.tests.functional.api.conftest import make_storage
 from delfin.tests.unit.drivers import conftest as driver_fixtures
-from delfin.tests.unit.drivers.conftest import sample_entry_points  # noqa
 
 CONF = cfg.CONF
 PASSWORD = 'pa55-w0rd-never-shown'
