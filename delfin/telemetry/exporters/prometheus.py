@@ -113,8 +113,8 @@ def _serve():
         try:
             started = prometheus_client.start_http_server(port, addr=host)
         except OSError as e:
-            LOG.error("Cannot serve the performance metrics on %s:%s: %s",
-                      host, port, e)
+            LOG.warning("Cannot serve the performance metrics on %s:%s: %s",
+                        host, port, e)
             return
         _server = started[0] if isinstance(started, tuple) else started
         LOG.info("Performance metrics served on http://%s:%s/metrics",
