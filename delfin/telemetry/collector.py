@@ -109,7 +109,7 @@ class PerformanceCollector(object):
         self._busy = {}         # storage id -> collection thread
         self._hung = {}         # storage id -> driver thread cut off
         self._retry_at = {}     # storage id -> epoch s of the next try
-        self._seen = {}         # storage id -> {series key: newest ms}
+        self._seen = {}         # storage id -> {resource: {metric: ms}}
         self._plans = {}        # storage id -> plan digest
         self._known = set()     # storages whose series were exported
         self._stop = threading.Event()
@@ -281,6 +281,7 @@ class PerformanceCollector(object):
             return self._failed(sid, now_s, window, e, window.lost,
                                 plan.retry_interval)
         batch = self._batch(storage, metrics, window, collected_until)
+        metrics = None      # what the batch did not keep can go
         self.dispatcher.publish(batch)
         self._known.add(sid)
         samples = batch.sample_count
@@ -313,29 +314,54 @@ class PerformanceCollector(object):
         return {'result': 'failed', 'error': str(error), 'lost': lost}
 
     def _batch(self, storage, metrics, window, collected_until):
-        """The samples not passed on yet, with the storage's labels."""
+        """The samples not passed on yet, with the storage's labels.
+
+        A driver usually gives the metrics of one resource the same labels
+        dict: they share one labelled copy here too, and a values dict
+        with nothing to drop is passed on as it is (a million samples a
+        cycle must not mean a million copies).
+        """
         sid = storage['id']
+        # {(resource type, resource id): {metric: newest ms}}
         seen = self._seen.setdefault(sid, {})
         floor = collected_until if collected_until is not None else -1
         extra = {'storage_id': sid, 'storage_name': storage.get('name'),
                  'storage_sn': storage.get('serial_number'),
                  'name': storage.get('name'),
                  'serial_number': storage.get('serial_number')}
+        struct = constants.metric_struct
+        labelled = {}       # id(driver labels) -> (driver labels, ours)
         out = []
+        append = out.append
         for m in metrics or ():
-            labels = dict(m.labels or {})
-            labels.update(extra)
-            labels.setdefault('type', 'RAW')
-            labels.setdefault('value_type', 'gauge')
-            key = (labels.get('resource_type'), labels.get('resource_id'),
-                   m.name)
-            newest = seen.get(key, floor)
-            values = {int(ts): v for ts, v in (m.values or {}).items()
-                      if int(ts) > newest}
+            source = m.labels or {}
+            pair = labelled.get(id(source))
+            if pair is None:
+                labels = dict(source)
+                labels.update(extra)
+                labels.setdefault('type', 'RAW')
+                labels.setdefault('value_type', 'gauge')
+                pair = labelled[id(source)] = (source, labels,
+                                               (labels.get('resource_type'),
+                                                labels.get('resource_id')))
+            labels = pair[1]
+            resource = seen.get(pair[2])
+            if resource is None:
+                resource = seen[pair[2]] = {}
+            newest = resource.get(m.name, floor)
+            values = m.values or {}
+            latest = -1
+            for ts in values:
+                if type(ts) is not int or ts <= newest:
+                    values = {int(t): v for t, v in values.items()
+                              if int(t) > newest}
+                    latest = max(values) if values else -1
+                    break
+                if ts > latest:
+                    latest = ts
             if values:
-                seen[key] = max(values)
-            out.append(constants.metric_struct(name=m.name, labels=labels,
-                                               values=values))
+                resource[m.name] = latest
+            append(struct(m.name, labels, values))
         return exporters.Batch(storage=storage, metrics=out,
                                start=window.start, end=window.end)
 

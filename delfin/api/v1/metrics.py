@@ -7,9 +7,10 @@ other parts of the service register there).  See
 """
 import webob
 
-from delfin.alert_manager import metrics
+from delfin.alert_manager import metrics  # noqa: F401 (registers)
 from delfin.api.common import wsgi
 from delfin.task_manager import jobs
+from delfin.telemetry.exporters import prometheus
 
 # Sync freshness per storage and resource kind, read from the database at
 # scrape time (so it covers the syncs of every task node).
@@ -19,9 +20,11 @@ jobs.register_metrics()
 class MetricsController(wsgi.Controller):
 
     def show(self, req):
-        body, content_type = metrics.exposition()
-        resp = webob.Response(status=200, body=body)
-        resp.headers['Content-Type'] = content_type
+        # The performance series are streamed: a million of them make a
+        # page of some 200 MB.
+        resp = webob.Response(status=200,
+                              app_iter=prometheus.exposition())
+        resp.headers['Content-Type'] = prometheus.CONTENT_TYPE
         return resp
 
 

@@ -15,6 +15,8 @@ never dropped: it is queued behind the batches already there, in order.
 """
 import collections
 import dataclasses
+import functools
+import operator
 import threading
 
 import stevedore
@@ -26,6 +28,7 @@ LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
 NAMESPACE = 'delfin.performance.exporters'
+_values = operator.attrgetter('values')
 
 # Delfin's [DEFAULT] performance_exporters names.
 DELFIN_NAMES = {
@@ -57,9 +60,9 @@ class Batch:
     start: int
     end: int
 
-    @property
+    @functools.cached_property
     def sample_count(self):
-        return sum(len(m.values) for m in self.metrics)
+        return sum(map(len, map(_values, self.metrics)))
 
 
 class PerformanceExporter(object):

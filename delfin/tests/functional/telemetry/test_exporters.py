@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 import webob
 from oslo_config import cfg
+import prometheus_client
 from prometheus_client import parser
 
 from delfin.api import app as api_app
@@ -293,3 +294,39 @@ def test_a_stuck_exporter_delays_no_one_and_its_drops_are_counted():
     finally:
         stuck.release.set()
         dispatcher.stop(10)
+
+
+def test_streamed_exposition_reads_as_prometheus_client_writes_it():
+    from delfin.common import constants
+    store = prometheus.SeriesStore()
+    shared = {'resource_type': 'volume', 'resource_id': 'v1',
+              'unit': 'IOPS'}
+    metrics = [
+        constants.metric_struct('iops', shared, {60000: 12.5}),
+        constants.metric_struct('readIops', shared, {60000: 2,
+                                                     120000: 3.25}),
+        constants.metric_struct('writeIops', shared,
+                                {60000: float('nan')}),
+        constants.metric_struct(
+            'throughput', {'resource_type': 'port', 'resource_id': 'p 1',
+                           'unit': 'MB/s', 'type': 'RAW'},
+            {60000: float('inf')})]
+    store.update(exporters.Batch(
+        {'id': 's1', 'name': 'array "one"\\\n', 'serial_number': None},
+        metrics, 0, 120000))
+    store.update(exporters.Batch({'id': 's2', 'name': 'two'},
+                                 metrics[:1], 0, 60000))
+    registry = prometheus_client.CollectorRegistry()
+    registry.register(store)
+    reference = prometheus_client.generate_latest(registry).decode()
+    streamed = b''.join(store.text(chunk=2)).decode()
+
+    def samples(text):
+        return sorted((s.name, tuple(sorted(s.labels.items())),
+                       repr(s.value), s.timestamp)
+                      for f in parser.text_string_to_metric_families(text)
+                      for s in f.samples)
+    assert samples(streamed) == samples(reference)
+    assert len(samples(streamed)) == 5
+    assert ('volume_readIops' in streamed
+            and ' 3.25 120000\n' in streamed)
