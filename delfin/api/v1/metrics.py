@@ -2,7 +2,8 @@
 
 The text exposition format of prometheus_client's default registry: the
 metrics of this process (trap listener, alert store, exporters, and what
-other parts of the service register there).  See
+other parts of the service register there), the performance series of
+this process streamed by `delfin.telemetry.exporters.prometheus`.  See
 `delfin.alert_manager.metrics` for the alert pipeline's metrics.
 """
 import webob
