@@ -402,6 +402,15 @@ def job_recovery(manager):
     return recovery.JobRecovery(manager)
 
 
+def performance_collection():
+    """The performance collector of this task node (see
+    `delfin.telemetry.collector`), or None when it is switched off."""
+    if not CONF.telemetry.enable_performance_collection:
+        return None
+    from delfin.telemetry import collector
+    return collector.PerformanceCollector()
+
+
 def api_components():
     return [ApiServer()]
 
@@ -414,7 +423,7 @@ def api_worker_components():
 def task_components():
     rpc_server = RpcServer()
     return [Coordination(), rpc_server, periodic_sync(rpc_server.manager),
-            job_recovery(rpc_server.manager)]
+            job_recovery(rpc_server.manager), performance_collection()]
 
 
 def alert_components():

@@ -56,8 +56,9 @@ ensure_venv() {
 }
 
 # Debian packages the test suite drives for real: net-snmp's trap sender
-# and daemon, Prometheus Alertmanager, an SSH server.
-SYSTEM_PACKAGES="snmp snmptrapd prometheus-alertmanager openssh-server"
+# and daemon, Prometheus Alertmanager, an SSH server, the Prometheus server
+# (its daemon is never started: policy-rc.d below).
+SYSTEM_PACKAGES="snmp snmptrapd prometheus-alertmanager prometheus openssh-server"
 
 install_system_packages() {
     local missing=() pkg

@@ -293,3 +293,44 @@ sync_freshness = sa.Table(
     sa.Column('last_job_id', sa.String(36)),
     *_timestamps(),
 )
+
+# Performance collection of a storage (`delfin.telemetry`): its own
+# interval (NULL: the driver's or [telemetry]'s), and how far its samples
+# were collected.  ``collected_until`` (epoch ms) only moves when a window
+# was collected, so a failed window, or one lost to a restart, is asked
+# for again as long as the backend keeps its history; the counters say how
+# many windows were collected, failed and given up (lost) since the row
+# was made.
+perf_collections = sa.Table(
+    'perf_collections', metadata,
+    _storage_fk(primary_key=True),
+    sa.Column('interval', sa.Integer),
+    sa.Column('enabled', sa.Boolean, nullable=False, default=True,
+              server_default=sa.true()),
+    sa.Column('collected_until', sa.BigInteger),
+    sa.Column('windows_collected', sa.BigInteger, nullable=False,
+              default=0, server_default='0'),
+    sa.Column('windows_failed', sa.BigInteger, nullable=False,
+              default=0, server_default='0'),
+    sa.Column('windows_lost', sa.BigInteger, nullable=False,
+              default=0, server_default='0'),
+    sa.Column('samples_collected', sa.BigInteger, nullable=False,
+              default=0, server_default='0'),
+    sa.Column('last_error', Text),
+    sa.Column('last_success_at', DateTime),
+    *_timestamps(),
+)
+
+# Recent performance samples (the "sql" exporter), kept for
+# ``[telemetry] performance_sample_retention`` seconds.
+perf_samples = sa.Table(
+    'perf_samples', metadata,
+    _storage_fk(primary_key=True),
+    sa.Column('resource_type', sa.String(32), primary_key=True),
+    sa.Column('resource_id', sa.String(255), primary_key=True),
+    sa.Column('metric', sa.String(64), primary_key=True),
+    sa.Column('timestamp', sa.BigInteger, primary_key=True,
+              autoincrement=False),
+    sa.Column('value', sa.Double(), nullable=False),
+    sa.Index('ix_perf_samples_timestamp', 'timestamp'),
+)

@@ -16,6 +16,7 @@ from delfin.api.v1 import health
 from delfin.api.v1 import jobs
 from delfin.api.v1 import metrics
 from delfin.api.v1 import openapi
+from delfin.api.v1 import performance
 from delfin.api.v1 import resources
 from delfin.api.v1 import snmp_config
 from delfin.api.v1 import storages
@@ -33,3 +34,4 @@ ROUTES += alerts.ROUTES
 ROUTES += metrics.ROUTES
 ROUTES += health.ROUTES
 ROUTES += openapi.ROUTES
+ROUTES += performance.ROUTES
