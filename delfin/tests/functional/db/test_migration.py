@@ -15,7 +15,7 @@ def test_upgrade_builds_exactly_the_declared_schema(database):
     # Fails when delfin/db/schema.py changed without regenerating the first
     # migration: run `python -m delfin.db.migrations.regenerate`.
     assert migration.check(database) == []
-    assert migration.current(database) == migration.head() == '0001'
+    assert migration.current(database) == migration.head() == '0002'
 
 
 def test_upgrade_of_an_up_to_date_database_changes_nothing(database):
