@@ -129,8 +129,8 @@ class Validator(object):
             enum = frozenset(f.enum) if f.enum else None
             self._fields.append((f.name, exact, length, enum, f.required,
                                  _CONVERT[f.type], f))
-        self._identity = [f for f in self._fields
-                          if f[0] in self._id_fields]
+        by_name = {f[0]: f for f in self._fields}
+        self._identity = [by_name[name] for name in self._id_fields]
         self.fast = self._compile()
 
     def _compile(self):
