@@ -305,7 +305,6 @@ class KindSync(object):
             del chunk
             if not seen.keys().isdisjoint(rows):
                 rows = self._repeated(rows, position, seen)
-            size = len(seen)
             seen.update(zip(rows, itertools.repeat(position)))
             found = self._existing(list(rows)) if before else {}
             matched += len(found)
