@@ -23,10 +23,18 @@ that peak RSS is the case's own):
 
 Other kinds are proportionate to the volume count (pools, disks, hosts...).
 
+With ``--odd RATIO`` each size also runs a register+sync where that share
+of the driver's volumes carry odd values, in turn a status outside the
+vocabulary (stored as given), the native id of the volume before (the
+last one is stored) and a capacity that is not a number (the volume is
+skipped): its sync and re-sync times beside the plain ones, and whether
+the job's warnings count exactly what was planted.
+
 Usage (from the repository root)::
 
     .venv/bin/python bench/sync_bench.py                  # 10k and 100k
     .venv/bin/python bench/sync_bench.py --sizes 1000000 --backends sqlite
+    .venv/bin/python bench/sync_bench.py --sizes 100000 --odd 0.1
     DELFIN_BENCH_PG_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/test \\
         .venv/bin/python bench/sync_bench.py --backends postgresql
 
@@ -127,7 +135,7 @@ def _register(volumes):
     return storage_id
 
 
-def _sync(storage_id):
+def _sync(storage_id, warnings=None):
     from delfin import context
     from delfin.task_manager import jobs
     from delfin.task_manager import sync
@@ -139,7 +147,53 @@ def _sync(storage_id):
     written = sum(sum(p.get('written', {}).values())
                   for p in job['progress'].values())
     items = sum(p.get('items') or 0 for p in job['progress'].values())
+    if warnings is not None:
+        warnings.append({kind: p['warnings']
+                         for kind, p in job['progress'].items()
+                         if p.get('warnings')})
     return written, items
+
+
+ODD_REASONS = ('unknown_value', 'duplicate', 'skipped')
+
+
+def _odd_at(volumes, ratio):
+    """{index: reason} of the volumes made odd: one in every 1/ratio."""
+    step = max(1, int(round(1 / ratio)))
+    return {i: ODD_REASONS[(i // step) % len(ODD_REASONS)]
+            for i in range(step - 1, volumes, step)}
+
+
+def _plant_odd_volumes(volumes, ratio):
+    """Make the driver facade hand the sync volumes of which ``ratio``
+    carry odd values (see the module's docstring); returns the warnings
+    the job must count."""
+    from delfin.drivers import api as driver_api
+    odd = _odd_at(volumes, ratio)
+    real = driver_api.API.list_resources
+
+    def planted(items):
+        previous = None
+        for i, item in enumerate(items):
+            reason = odd.get(i)
+            if reason == 'unknown_value':
+                item['status'] = 'vendor-degraded'
+            elif reason == 'duplicate':
+                item = dict(previous)
+            elif reason == 'skipped':
+                item['total_capacity'] = 'n/a'
+            previous = item
+            yield item
+
+    def list_resources(self, context, storage_id, kind):
+        items = real(self, context, storage_id, kind)
+        name = kind if isinstance(kind, str) else kind.name
+        return planted(items) if name == 'volume' else items
+    driver_api.API.list_resources = list_resources
+    expected = dict.fromkeys(ODD_REASONS, 0)
+    for reason in odd.values():
+        expected[reason] += 1
+    return expected
 
 
 def _percentiles(samples):
@@ -243,22 +297,34 @@ def _plan(engine, storage_id, marker):
     return [str(r[-1]) for r in rows]
 
 
-def case_sync(url, volumes, http):
+def case_sync(url, volumes, http, odd=None):
     engine = _setup(url)
+    expected = _plant_odd_volumes(volumes, odd) if odd else None
+    warnings = []
     t = time.perf_counter()
     storage_id = _register(volumes)
-    written, items = _sync(storage_id)
+    written, items = _sync(storage_id, warnings)
     sync_s = time.perf_counter() - t
     rss_sync = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     from delfin.db import api as db_api
     total = db_api.count('volume', {'storage_id': storage_id})
-    assert total == volumes, (total, volumes)
+    stored = volumes - (expected['duplicate'] + expected['skipped']
+                        if expected else 0)
+    assert total == stored, (total, stored)
     t = time.perf_counter()
-    rewritten, _ = _sync(storage_id)
+    rewritten, _ = _sync(storage_id, warnings)
     resync_s = time.perf_counter() - t
     out = {'sync_s': round(sync_s, 3), 'items': items, 'rows': written,
            'resync_s': round(resync_s, 3), 'resync_rows': rewritten,
            'rss_mb': round(rss_sync, 1)}
+    if expected is not None:
+        got = [{r: w.get('volume', {}).get(r) for r in ODD_REASONS}
+               for w in warnings]
+        out['warnings'] = got[0]
+        out['warnings_expected'] = expected
+        out['warnings_exact'] = got == [expected, expected] and all(
+            set(w) == {'volume'} for w in warnings)
+        return out
     if volumes <= 200000:
         pages, markers = _pages(storage_id, total)
         out.update(pages)
@@ -359,11 +425,13 @@ class _Database(object):
             admin.dispose()
 
 
-def _run_case(kind, url, volumes, http):
+def _run_case(kind, url, volumes, http, odd=None):
     cmd = [sys.executable, os.path.abspath(__file__), '--case', kind,
            '--url', url, '--volumes', str(volumes)]
     if http:
         cmd.append('--http')
+    if odd:
+        cmd += ['--odd', str(odd)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     if proc.returncode != 0:
         raise RuntimeError('%s case failed:\n%s' % (kind, proc.stderr[-4000:]))
@@ -391,6 +459,9 @@ def main(argv=None):
     parser.add_argument('--backends', default='sqlite,postgresql')
     parser.add_argument('--no-http', action='store_true',
                         help='skip the HTTP API page measurements')
+    parser.add_argument('--odd', type=float, metavar='RATIO',
+                        help='also sync a driver whose volumes carry odd '
+                             'values in this share (e.g. 0.1)')
     parser.add_argument('--case', help=argparse.SUPPRESS)
     parser.add_argument('--url', help=argparse.SUPPRESS)
     parser.add_argument('--volumes', type=int, help=argparse.SUPPRESS)
@@ -402,7 +473,7 @@ def main(argv=None):
         import logging
         logging.disable(logging.WARNING)
         if args.case == 'sync':
-            out = case_sync(args.url, args.volumes, args.http)
+            out = case_sync(args.url, args.volumes, args.http, args.odd)
         else:
             out = case_floor(args.url, args.volumes)
         print(json.dumps(out))
@@ -440,6 +511,20 @@ def main(argv=None):
                 for note in _verdict(result, size, backend):
                     failures += note.startswith('MISS')
                     print('  %s' % note)
+                if args.odd:
+                    with _Database(backend, tmpdir) as url:
+                        odd = _run_case('sync', url, size, False, args.odd)
+                    print('  -- %d%% of the volumes odd --'
+                          % round(args.odd * 100))
+                    for key in ('sync_s', 'resync_s', 'resync_rows',
+                                'rss_mb', 'warnings', 'warnings_expected'):
+                        print('  %-18s %s' % (key, odd[key]))
+                    print('  %-18s %.2f' % ('sync_s odd/plain',
+                                            odd['sync_s'] / result['sync_s']))
+                    exact = odd['warnings_exact'] and not odd['resync_rows']
+                    failures += not exact
+                    print('  %s warnings exact on sync and re-sync, re-sync '
+                          'writes nothing' % ('ok  ' if exact else 'MISS'))
     print('\nload average after: %s' % ' '.join(
         '%.2f' % x for x in os.getloadavg()))
     print('targets missed: %d' % failures)

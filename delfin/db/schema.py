@@ -159,13 +159,16 @@ inventory_counts = sa.Table(
 # position was stored by that sync exactly as it is, so a re-sync of an
 # unchanged backend neither checks nor looks up its rows.  A sync drops the
 # digests of a kind before it writes any of its rows, and stores the new
-# ones once the kind has synced completely.
+# ones once the kind has synced completely.  ``warnings`` holds what the
+# sync tolerated in the chunk (`delfin.task_manager.sync.tolerance`), so
+# that an unchecked chunk is still counted; NULL when nothing.
 sync_digests = sa.Table(
     'sync_digests', metadata,
     _storage_fk(primary_key=True),
     sa.Column('kind', sa.String(64), primary_key=True),
     sa.Column('chunk', sa.Integer, primary_key=True, autoincrement=False),
     sa.Column('digest', sa.String(64), nullable=False),
+    sa.Column('warnings', JSON),
 )
 
 access_info = sa.Table(

@@ -258,7 +258,13 @@ class API(object):
         try:
             for item in result or ():
                 # The common case inline: drivers list up to millions.
-                if storage_id is not None and item.keys() <= allowed:
+                try:
+                    plain = storage_id is not None and item.keys() <= allowed
+                except AttributeError:
+                    # Not a dict: the sync counts and skips it.
+                    yield item
+                    continue
+                if plain:
                     item = dict(item)
                     item['storage_id'] = storage_id
                     yield item

@@ -8,6 +8,11 @@ stale one shows a stuck or dead node), and ``attempts`` counts how many
 times it was started (more than once when a node died while running it).
 The list pages like every other collection (filters ``state`` and
 ``trigger``).
+
+``warnings`` counts what the sync stored or skipped of the driver's data
+instead of failing (values outside the vocabulary, duplicates, items that
+cannot be stored); the kinds concerned carry the counts and a few examples
+in their ``progress`` entry (see `delfin.task_manager.sync.tolerance`).
 """
 from delfin import exception
 from delfin.api.common import params as list_params
@@ -36,9 +41,20 @@ def _progress(value):
     return value
 
 
+def _warnings(progress):
+    total = 0
+    for entry in (progress or {}).values():
+        found = entry.get('warnings') if isinstance(entry, dict) else None
+        if isinstance(found, dict):
+            total += sum(v for k, v in found.items()
+                         if k != 'examples' and isinstance(v, int))
+    return total
+
+
 def job_view(job):
     view = views.project(job, JOB_KEYS)
     view['progress'] = _progress(job.get('progress'))
+    view['warnings'] = _warnings(job.get('progress'))
     return view
 
 

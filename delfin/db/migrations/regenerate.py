@@ -1,13 +1,15 @@
 """Rewrite the first migration from `delfin.db.schema.metadata`.
 
-Until the schema is released, revision 0001 is kept equal to the metadata
-instead of stacking new revisions on it.  After changing delfin/db/schema.py
-run, from the repository root::
+Until the schema was released, revision 0001 was kept equal to the metadata
+instead of stacking new revisions on it, by running, from the repository
+root::
 
     .venv/bin/python -m delfin.db.migrations.regenerate
 
-and commit ``versions/0001_initial.py``.  The functional test
-``delfin/tests/functional/db/test_migration.py`` fails while the two differ.
+Revision 0001 is now released and frozen: a change of delfin/db/schema.py
+comes with a new revision in ``versions/``, and once one exists this tool
+refuses to rewrite 0001.  The tests check that the revisions together build
+exactly the metadata.
 """
 import os
 import sys
@@ -77,7 +79,20 @@ def render():
     return (_HEADER + upgrade + '\n\ndef downgrade():\n' + downgrade)
 
 
+def _later_revisions():
+    versions = os.path.dirname(TARGET)
+    return sorted(name for name in os.listdir(versions)
+                  if name.endswith('.py') and name[:4].isdigit()
+                  and name != os.path.basename(TARGET))
+
+
 def main(argv=None):
+    later = _later_revisions()
+    if later:
+        print('%s is released and frozen (later revisions: %s); add a new '
+              'revision instead' % (os.path.relpath(TARGET),
+                                    ', '.join(later)))
+        return 1
     text = render()
     old = None
     if os.path.exists(TARGET):

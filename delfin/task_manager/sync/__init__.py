@@ -16,15 +16,19 @@ the set of identities seen so far.  A chunk identical to the one at its
 position in the last complete sync (see "chunk digests" below) is not even
 read back: an unchanged backend costs little more than its listing.
 
-Driver items are checked against the registry before anything is written:
-keys that are not fields of the kind are dropped (the driver facade logs
-each once per driver and kind); a value of the wrong type (that cannot be
-read as the field's type), outside the field's enumeration, longer than its
-column, a required field that is missing, or an identity reported twice in
-one listing fails that kind, naming the kind and the offending native id.
-``storage_id`` always comes from the job, never from the driver.  A kind
-that fails keeps the rows already written by earlier chunks and deletes
-nothing: deletions only follow a complete, valid listing.
+Driver items are checked against the registry before anything is written,
+liberally (`tolerance`): keys that are not fields of the kind are dropped
+(the driver facade logs each once per driver and kind); a value is read as
+its field's type where it can be; a value outside the field's enumeration
+is stored as given; of an identity reported twice in one listing the last
+item is stored; an item that cannot be stored (a required field missing, a
+value that cannot be read as its type or is longer than its column) is
+skipped.  Each of these is counted per kind, with examples, in the job's
+progress (``warnings``) and logged once per job.  ``storage_id`` always
+comes from the job, never from the driver.  A kind fails only when its
+driver raises (or its rows cannot be written); it keeps the rows already
+written by earlier chunks and deletes nothing: deletions only follow a
+complete listing.
 
 Deleting a storage during a sync never brings its rows back: every inventory
 row references its storage with a cascading foreign key, so an insert for a
@@ -40,6 +44,7 @@ The package holds one concern per module:
 * `job`: a sync job, kind after kind, with its progress and outcome;
 * `kind`: the sync of one kind (chunks, diff, writes, deletions);
 * `validation`: driver items checked and converted to column values;
+* `tolerance`: what the sync accepts from drivers, and how it reports it;
 * `digests`: recognising chunks stored unchanged by the last sync;
 * `statements`: the bulk statements, on the DB driver's own cursor;
 * `writer`: the thread running a kind's writes beside its reading;
@@ -52,11 +57,13 @@ from delfin.task_manager.sync import job  # noqa: F401
 from delfin.task_manager.sync import kind  # noqa: F401
 from delfin.task_manager.sync import statements  # noqa: F401
 from delfin.task_manager.sync import storage  # noqa: F401
+from delfin.task_manager.sync import tolerance  # noqa: F401
 from delfin.task_manager.sync import validation  # noqa: F401
 from delfin.task_manager.sync import writer  # noqa: F401
 from delfin.task_manager.sync.digests import DIGEST_VERSION  # noqa: F401
 from delfin.task_manager.sync.digests import chunk_digest  # noqa: F401
 from delfin.task_manager.sync.digests import kind_signature  # noqa: F401
+from delfin.task_manager.sync.errors import InvalidItem  # noqa: F401
 from delfin.task_manager.sync.errors import InvalidItems  # noqa: F401
 from delfin.task_manager.sync.errors import JobStopped  # noqa: F401
 from delfin.task_manager.sync.job import JobRunner  # noqa: F401

@@ -12,10 +12,20 @@ write of its rows drops them first, in the write's own transaction (the
 sync's first write of the kind, and the generic writes of
 `delfin.db.api`), and a sync stores new ones only once the kind has synced
 completely.
+
+Beside each digest is the chunk's warning record: what the sync tolerated
+in it (`delfin.task_manager.sync.tolerance`) and where its skipped items
+are, so that an unchecked chunk still counts in the job's warnings and its
+skipped items' identities still keep their rows.
 """
 import hashlib
 import io
 import pickle
+
+import sqlalchemy as sa
+
+from delfin.db import api as db_api
+from delfin.db import schema
 
 # Bump when the way driver items become rows changes without a change of
 # the registry, so that digests taken under the old rules are never trusted.
@@ -58,3 +68,24 @@ def chunk_digest(signature, chunk):
     digest = hashlib.sha256(signature)
     digest.update(buffer.getbuffer())
     return digest.hexdigest()[:32]
+
+
+def load(conn, storage_id, kind_name):
+    """{position: (digest, warning record or None)} of the chunks of the
+    last complete sync of a kind of a storage."""
+    d = schema.sync_digests.c
+    return {row.chunk: (row.digest, row.warnings or None)
+            for row in conn.execute(sa.select(
+                d.chunk, d.digest, d.warnings).where(
+                d.storage_id == storage_id, d.kind == kind_name))}
+
+
+def store(conn, storage_id, kind_name, chunks):
+    """Replace the stored chunks of a kind of a storage with ``chunks``,
+    {position: (digest, warning record or None)}."""
+    db_api.forget_digests(conn, kind_name, storage_id)
+    if chunks:
+        conn.execute(sa.insert(schema.sync_digests), [
+            {'storage_id': storage_id, 'kind': kind_name, 'chunk': i,
+             'digest': digest, 'warnings': record}
+            for i, (digest, record) in sorted(chunks.items())])

@@ -10,6 +10,7 @@ from delfin import exception
 from delfin.common import constants
 from delfin.resources import registry
 from delfin.task_manager import jobs
+from delfin.task_manager.sync import tolerance
 from delfin.task_manager.sync.errors import JobStopped
 from delfin.task_manager.sync.kind import KindSync
 from delfin.task_manager.sync.storage import backend_status
@@ -68,6 +69,8 @@ class JobRunner(object):
         self._last_beat = clock()
         self.storage_id = None
         self._deferred = []
+        # {kind name: tolerance.Warnings} of the kinds that had any.
+        self.warnings = {}
 
     # -- bookkeeping ----------------------------------------------------
 
@@ -83,7 +86,23 @@ class JobRunner(object):
         entry = self.progress[kind_sync.kind.name]
         entry['items'] = kind_sync.items
         entry['written'] = kind_sync.written
+        self._note_warnings(kind_sync.kind, kind_sync.warnings)
         self._beat()
+
+    def _note_warnings(self, kind, warnings):
+        if warnings:
+            self.progress[kind.name]['warnings'] = warnings.as_dict()
+            self.warnings[kind.name] = warnings
+
+    def _log_warnings(self):
+        """One line for everything the job tolerated."""
+        if self.warnings:
+            LOG.warning(
+                "Sync job %s of storage %s stored the driver's data as "
+                "given where it could (see the job's progress): %s",
+                self.job_id, self.storage_id, '; '.join(
+                    '%s: %s' % (name, w.summary())
+                    for name, w in self.warnings.items()))
 
     def _begin(self, kind):
         self.progress[kind.name] = {'state': State.RUNNING, 'items': 0,
@@ -113,7 +132,9 @@ class JobRunner(object):
         started = self.clock()
         self._begin(kind)
         reported = self.api.get_storage(self.context, self.storage_id)
-        changed = update_storage(self.storage_id, reported)
+        warnings = tolerance.Warnings()
+        changed = update_storage(self.storage_id, reported, warnings)
+        self._note_warnings(kind, warnings)
         self._end(kind, started, State.SUCCEEDED, items=1,
                   written={'inserted': 0, 'updated': 1 if changed else 0,
                            'deleted': 0})
@@ -141,6 +162,7 @@ class JobRunner(object):
         self._begin(kind)
         result = KindSync(kind, self.storage_id, self.chunk_size,
                           self._checkpoint, self._defer).run(items)
+        self._note_warnings(kind, result.warnings)
         self._end(kind, started, State.SUCCEEDED, items=result.items,
                   written=result.written)
 
@@ -197,6 +219,7 @@ class JobRunner(object):
             LOG.exception("Sync job %s of storage %s failed", self.job_id,
                           self.storage_id)
             errors.append(_message(e))
+        self._log_warnings()
         state = State.FAILED if errors else State.SUCCEEDED
         LOG.info("Sync job %s of storage %s %s in %.3f s", self.job_id,
                  self.storage_id, state, self.clock() - started)

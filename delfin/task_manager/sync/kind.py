@@ -1,6 +1,16 @@
 """The sync of one resource kind of one storage: stream the driver's
 items in chunks, diff them against the stored rows by identity, write what
-changed, and delete what the driver no longer reports."""
+changed, and delete what the driver no longer reports.
+
+Odd items cost no sibling (`delfin.task_manager.sync.tolerance`): an item
+that cannot be stored is skipped (its stored row, if any, stays), and of
+an identity reported more than once the last item is stored.  Within a
+chunk the last occurrence simply replaces the earlier ones.  An identity
+already seen in an earlier chunk may have been written already (by the
+writer thread, in a transaction not yet committed), so its last item is
+kept aside and written once every chunk is, and the earlier chunk's
+digest is not stored: that chunk no longer describes its rows.
+"""
 import itertools
 import operator
 
@@ -13,6 +23,8 @@ from delfin.db import schema
 from delfin.resources import registry
 from delfin.task_manager.sync import digests
 from delfin.task_manager.sync import statements
+from delfin.task_manager.sync import tolerance
+from delfin.task_manager.sync.errors import InvalidItem
 from delfin.task_manager.sync.errors import InvalidItems
 from delfin.task_manager.sync.errors import JobStopped
 from delfin.task_manager.sync.validation import validator
@@ -62,12 +74,20 @@ class KindSync(object):
         self._id_pos = [self.names.index(n) for n in self.identity]
         self._identity_of = operator.itemgetter(*self.identity)
         self._signature = digests.kind_signature(kind)
-        # Digests of the last complete sync, {position: digest}, and of
-        # this one's chunks in order (see `chunk_digest`).
-        self._stored_digests = {}
+        # Digests and warning records of the last complete sync,
+        # {position: (digest, record)}, and of this one's chunks in order
+        # (see `digests`).
+        self._stored = {}
         self._digests = []
+        self._records = []
         self._digests_dropped = False
         self._counted = False
+        # What this sync tolerated (see `tolerance`).
+        self.warnings = tolerance.Warnings()
+        # Identities of skipped items (their stored rows stay), and the
+        # last items of identities repeated across chunks, written last.
+        self._kept = set()
+        self._late = {}
         self.items = 0
         self.inserted = self.updated = self.deleted = 0
         dialect = db_engine.get_engine().dialect
@@ -116,11 +136,8 @@ class KindSync(object):
         """The number of stored rows, and whether ``inventory_counts``
         holds it; loads the stored chunk digests."""
         with db_engine.reader() as conn:
-            d = schema.sync_digests.c
-            self._stored_digests = dict(conn.execute(
-                sa.select(d.chunk, d.digest).where(
-                    d.storage_id == self.storage_id,
-                    d.kind == self.kind.name)).all())
+            self._stored = digests.load(conn, self.storage_id,
+                                        self.kind.name)
             stored = db_api.stored_count(conn, self.kind.name,
                                          self.storage_id)
             if stored is not None:
@@ -173,7 +190,8 @@ class KindSync(object):
         """Sync from ``items`` (any iterable of dicts); returns self."""
         before, counted = self._count()
         self._counted = counted
-        seen = set()
+        # {identity: position of the chunk that last reported it}
+        seen = {}
         try:
             matched = self._chunks(iter(items), before, seen)
         except BaseException:
@@ -183,6 +201,10 @@ class KindSync(object):
         if self._writer is not None:
             self._writer.close()
             self.checkpoint(self)
+        if self._late:
+            self._write_late()
+        if before and self._kept:
+            matched += self._kept_rows(seen)
         gone = before - matched
         if gone > 0:
             self._delete_unseen(seen)
@@ -198,17 +220,13 @@ class KindSync(object):
 
     def _store_digests(self):
         """Make the stored digests those of this (complete) sync."""
-        current = {i: d for i, d in enumerate(self._digests) if d}
-        if current == self._stored_digests and not self._digests_dropped:
+        current = {i: (d, r) for i, (d, r) in enumerate(
+            zip(self._digests, self._records)) if d}
+        if current == self._stored and not self._digests_dropped:
             return
         try:
             with db_engine.writer() as conn:
-                db_api.forget_digests(conn, self.kind.name, self.storage_id)
-                if current:
-                    conn.execute(sa.insert(schema.sync_digests), [
-                        {'storage_id': self.storage_id,
-                         'kind': self.kind.name, 'chunk': i, 'digest': d}
-                        for i, d in sorted(current.items())])
+                digests.store(conn, self.storage_id, self.kind.name, current)
         except sa.exc.IntegrityError:
             if not _storage_exists(self.storage_id):
                 raise JobStopped('storage %s was deleted' % self.storage_id)
@@ -217,16 +235,28 @@ class KindSync(object):
     def _drop_digests(self, conn):
         """Before the first write of this sync's rows, in its transaction:
         the stored digests no longer describe the rows."""
-        if self._stored_digests and not self._digests_dropped:
+        if self._stored and not self._digests_dropped:
             db_api.forget_digests(conn, self.kind.name, self.storage_id)
             return True
         return False
 
-    def _known_keys(self, chunk, position, digest):
-        """The identities of a chunk stored as it is by the last complete
-        sync, or None when the chunk must be checked and looked up."""
-        if digest is None or self._stored_digests.get(position) != digest:
+    def _known(self, chunk, position, digest):
+        """A chunk stored as it is by the last complete sync: its
+        identities, those of its skipped items, and its warning record;
+        None when the chunk must be checked and looked up."""
+        stored = self._stored.get(position)
+        if digest is None or stored is None or stored[0] != digest:
             return None
+        record = stored[1]
+        kept = ()
+        skipped = tolerance.skipped_at(record)
+        if skipped:
+            identity = self.validate.identity
+            kept = [k for k in (identity(chunk[i]) for i in skipped)
+                    if k is not None]
+            skipped = set(skipped)
+            chunk = [item for i, item in enumerate(chunk)
+                     if i not in skipped]
         try:
             keys = list(map(self._identity_of, chunk))
         except (KeyError, TypeError, AttributeError):
@@ -238,7 +268,7 @@ class KindSync(object):
                 return None
         elif any(v.__class__ is not str for key in keys for v in key):
             return None
-        return keys
+        return keys, kept, record
 
     def _chunks(self, iterator, before, seen):
         """Read, check and write the items chunk by chunk; returns how
@@ -257,31 +287,28 @@ class KindSync(object):
             digest = digests.chunk_digest(self._signature, chunk)
             position = len(self._digests)
             self._digests.append(digest)
-            keys = self._known_keys(chunk, position, digest) \
+            self._records.append(None)
+            known = self._known(chunk, position, digest) \
                 if use_digests else None
-            if keys is not None:
-                if not seen.isdisjoint(keys):
-                    key = next(k for k in keys if k in seen)
-                    raise InvalidItems(
-                        'Duplicate %s %r from the driver: the same %s was '
-                        'reported twice' % (self.kind.name, key,
-                                            ', '.join(self.identity)))
-                seen.update(keys)
-                matched += len(keys)
+            if known is not None and seen.keys().isdisjoint(known[0]):
+                keys, kept, record = known
+                size = len(seen)
+                seen.update(zip(keys, itertools.repeat(position)))
+                matched += len(seen) - size
+                self._kept.update(kept)
+                self._records[position] = record
+                if record is not None:
+                    self.warnings.merge(tolerance.from_record(record))
                 self.checkpoint(self)
                 continue
-            rows = self._validate(chunk)
+            rows = self._check(chunk, position)
             del chunk
-            for key, _values in rows:
-                if key in seen:
-                    raise InvalidItems(
-                        'Duplicate %s %r from the driver: the same %s was '
-                        'reported twice' % (self.kind.name, key,
-                                            ', '.join(self.identity)))
-                seen.add(key)
-            found = self._existing([k for k, _ in rows]) if before else {}
+            if not seen.keys().isdisjoint(rows):
+                rows = self._repeated(rows, position, seen)
+            seen.update(zip(rows, itertools.repeat(position)))
+            found = self._existing(list(rows)) if before else {}
             matched += len(found)
-            inserts, updates = self._diff(rows, found)
+            inserts, updates = self._diff(rows.items(), found)
             del rows, found
             if self._writer is None and full:
                 # More chunks are likely: overlap their writes.
@@ -292,6 +319,87 @@ class KindSync(object):
                 self._write(inserts, updates)
             self.checkpoint(self)
 
+    def _check(self, chunk, position):
+        """{identity: column values} of a chunk's storable items, the last
+        of each identity; what was tolerated goes to the chunk's record and
+        the kind's warnings."""
+        fast, key_of = self.validate.fast, self._key
+        rows = {}
+        odd = None
+        for index, item in enumerate(chunk):
+            try:
+                values = fast(item)
+            except AttributeError:
+                values = None   # not a dict
+            if values is None:
+                if odd is None:
+                    odd = tolerance.ChunkWarnings()
+                values = self._odd(item, index, odd)
+                if values is None:
+                    continue
+            key = key_of(values)
+            if key in rows:
+                if odd is None:
+                    odd = tolerance.ChunkWarnings()
+                odd.add(tolerance.DUPLICATE, key,
+                        message='reported again; the last one is stored')
+            rows[key] = values
+        if odd:
+            self._records[position] = odd.record()
+            self.warnings.merge(odd)
+        return rows
+
+    def _odd(self, item, index, odd):
+        """The general path of `_check`: the item's column values, or None
+        when it cannot be stored."""
+        try:
+            values, unknown = self.validate.check(item)
+        except InvalidItem as e:
+            odd.skip(index, e.native_id, e.field, e.value, e.reason)
+            if e.native_id is not None:
+                self._kept.add(e.native_id)
+            return None
+        if unknown:
+            key = self._key(values)
+            for name, value in unknown:
+                odd.add(tolerance.UNKNOWN_VALUE, key, name, value)
+        return values
+
+    def _repeated(self, rows, position, seen):
+        """Set aside the rows of identities an earlier chunk reported:
+        their last items are written after every chunk (`_write_late`);
+        returns the others."""
+        fresh = {}
+        for key, values in rows.items():
+            earlier = seen.get(key)
+            if earlier is None:
+                fresh[key] = values
+                continue
+            self.warnings.add(tolerance.DUPLICATE, key,
+                              message='reported again; the last one is '
+                                      'stored')
+            # That chunk's rows are no longer its items.
+            self._digests[earlier] = None
+            seen[key] = position
+            self._late[key] = values
+        return fresh
+
+    def _write_late(self):
+        """Write the last items of identities repeated across chunks, once
+        the writes of every chunk are committed."""
+        late = list(self._late.items())
+        self._late = {}
+        for lo in range(0, len(late), self.chunk_size):
+            rows = late[lo:lo + self.chunk_size]
+            found = self._existing([key for key, _ in rows])
+            self._write(*self._diff(rows, found))
+        self.checkpoint(self)
+
+    def _kept_rows(self, seen):
+        """How many stored rows belong to skipped items alone."""
+        keys = [key for key in self._kept if key not in seen]
+        return len(self._existing(keys)) if keys else 0
+
     def _analyze(self):
         # PostgreSQL plans a new or much changed table from stale
         # statistics until autovacuum gets to it (up to a minute or more),
@@ -300,14 +408,6 @@ class KindSync(object):
             conn.exec_driver_sql('ANALYZE %s' % self._dialect.
                                  identifier_preparer.format_table(
                                      self.table))
-
-    def _validate(self, chunk):
-        validate, key_of = self.validate, self._key
-        rows = []
-        for item in chunk:
-            values = validate(item)
-            rows.append((key_of(values), values))
-        return rows
 
     def _prepare(self, values):
         if not self._value_procs:
@@ -378,13 +478,15 @@ class KindSync(object):
         self.updated += sum(len(p) for p in updates.values())
 
     def _delete_unseen(self, seen):
-        """Delete the storage's rows whose identity was not reported.
+        """Delete the storage's rows whose identity was not reported (nor
+        kept by a skipped item).
 
         Walks the storage's rows in (created_at, id) order, the order of
         the storage's own index, a page at a time.
         """
         t = self.table
         key_cols = [t.c[n] for n in self.identity]
+        kept = self._kept
         last = None
         gone = []
         while True:
@@ -404,7 +506,7 @@ class KindSync(object):
             last = (page[-1][1], page[-1][0])
             for row in page:
                 key = row[2] if len(key_cols) == 1 else tuple(row[2:])
-                if key not in seen:
+                if key not in seen and key not in kept:
                     gone.append(row[0])
             while len(gone) >= 1000:
                 self._delete(gone[:1000])
@@ -436,8 +538,8 @@ def sync_kind(kind, storage_id, items, chunk_size=None, checkpoint=None):
 
     :param kind: a registry kind or its name.
     :returns: the finished `KindSync` (``items``, ``inserted``,
-        ``updated``, ``deleted``).
-    :raises InvalidItems: an item cannot be stored, or an identity repeats.
+        ``updated``, ``deleted``, ``warnings``).
+    :raises InvalidItems: the rows could not be written.
     :raises JobStopped: ``checkpoint`` said so, or the storage is gone.
     """
     if isinstance(kind, str):

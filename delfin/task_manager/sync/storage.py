@@ -10,6 +10,8 @@ from delfin.db import api as db_api
 from delfin.db import engine as db_engine
 from delfin.db import schema
 from delfin.resources import registry
+from delfin.task_manager.sync import tolerance
+from delfin.task_manager.sync.errors import InvalidItem
 from delfin.task_manager.sync.errors import JobStopped
 from delfin.task_manager.sync.validation import validator
 
@@ -39,16 +41,33 @@ def backend_status(error):
     return None
 
 
-def update_storage(storage_id, reported):
+def update_storage(storage_id, reported, warnings=None):
     """Update the storage row from ``get_storage``'s dict, writing only the
     columns that changed; returns the names of those columns.
 
-    :raises InvalidItems: a value cannot be stored.
+    As for inventory items (`delfin.task_manager.sync.tolerance`), a value
+    outside its field's vocabulary is stored as given, and a dict that
+    cannot be stored leaves the row as it is; each is added to
+    ``warnings`` (a `tolerance.Warnings`) when given.
+
     :raises StorageSerialNumberMismatch: another device answered.
     :raises JobStopped: the storage is gone.
     """
     kind = registry.STORAGE
-    values = dict(zip(kind.field_names, validator(kind)(reported)))
+    if warnings is None:
+        warnings = tolerance.Warnings()
+    try:
+        values, unknown = validator(kind).check(reported)
+    except InvalidItem as e:
+        warnings.add(tolerance.SKIPPED, e.native_id, e.field, e.value,
+                     e.reason)
+        if not _storage_exists(storage_id):
+            raise JobStopped('storage %s was deleted' % storage_id)
+        return []
+    values = dict(zip(kind.field_names, values))
+    for name, value in unknown or ():
+        warnings.add(tolerance.UNKNOWN_VALUE, values['serial_number'], name,
+                     value)
     t = schema.storages
     with db_engine.reader() as conn:
         row = conn.execute(sa.select(t).where(t.c.id == storage_id)).first()
@@ -79,3 +98,10 @@ def set_storage_status(storage_id, status):
             t.c.id == storage_id,
             sa.or_(t.c.status.is_(None), t.c.status != status)).values(
             status=status, updated_at=db_api.utcnow())).rowcount)
+
+
+def _storage_exists(storage_id):
+    t = schema.storages
+    with db_engine.reader() as conn:
+        return conn.execute(sa.select(t.c.id).where(
+            t.c.id == storage_id)).first() is not None

@@ -1,10 +1,18 @@
 """Checking a driver's items against the resource registry: each item of a
-kind becomes a tuple of column values, or the reason it cannot."""
+kind becomes a tuple of column values, or the reason it cannot be stored.
+
+A value is read as its field's type where it can be (``'2048'`` for an
+integer, ``1`` for a boolean, a number for a string).  A value outside the
+field's enumeration (a vendor's own port type, say) is kept as given and
+named, so that the sync stores it and counts it; a required field that is
+missing, a value that cannot be read as its type or does not fit its
+column make the item unstorable (`InvalidItem`).
+"""
 import datetime
 import json
 
 from delfin.resources import registry
-from delfin.task_manager.sync.errors import InvalidItems
+from delfin.task_manager.sync.errors import InvalidItem
 
 _INT_RANGE = {registry.INTEGER: (-2 ** 31, 2 ** 31 - 1),
               registry.BIGINT: (-2 ** 63, 2 ** 63 - 1)}
@@ -96,22 +104,24 @@ _EXACT = {registry.STRING: str, registry.TEXT: str, registry.INTEGER: int,
 
 class Validator(object):
     """Turns a driver's item of one kind into a tuple of column values in
-    ``kind.field_names`` order, or raises `InvalidItems`.
+    ``kind.field_names`` order, or raises `InvalidItem`.
 
     Most items are already exactly what the columns hold (a str within the
     column's length, a member of the field's enumeration, an int in range,
-    a bool); a fast check generated for the kind accepts those at the cost
-    of a few comparisons per field.  Anything else takes the general path,
-    which converts what can be read as the field's type and explains what
-    cannot.  At hundreds of thousands of items per sync the difference is
-    most of the sync's CPU time.
+    a bool); a fast check generated for the kind (``fast``) accepts those
+    at the cost of a few comparisons per field and returns None for
+    anything else.  The general path (`check`) converts what can be read as
+    the field's type, keeps a value outside the field's enumeration as
+    given (and names it), and explains what cannot be stored.  At hundreds
+    of thousands of items per sync the difference is most of the sync's
+    CPU time.
     """
 
     def __init__(self, kind):
         self.kind = kind
         self.names = kind.field_names
-        self._id_field = kind.native_id or (
-            kind.identity[0] if kind.identity else 'serial_number')
+        self._id_fields = kind.identity or (
+            (kind.native_id,) if kind.native_id else ('serial_number',))
         self._fields = []
         for f in kind.fields:
             exact = _EXACT.get(f.type)
@@ -119,7 +129,9 @@ class Validator(object):
             enum = frozenset(f.enum) if f.enum else None
             self._fields.append((f.name, exact, length, enum, f.required,
                                  _CONVERT[f.type], f))
-        self._fast = self._compile()
+        by_name = {f[0]: f for f in self._fields}
+        self._identity = [by_name[name] for name in self._id_fields]
+        self.fast = self._compile()
 
     def _compile(self):
         lines = ['def fast(item):', '    get = item.get']
@@ -158,33 +170,59 @@ class Validator(object):
                      'exec'), scope)
         return scope['fast']
 
-    def _error(self, item, message):
-        ident = item.get(self._id_field) if isinstance(item, dict) else None
-        return InvalidItems('Invalid %s %r from the driver: %s'
-                            % (self.kind.name, ident, message))
+    def identity(self, item):
+        """The identity of an item as the sync keys its row (a str, or a
+        tuple of them for a membership kind), read as `check` reads it;
+        None when it cannot be read."""
+        if not isinstance(item, dict):
+            return None
+        key = []
+        for name, _exact, _length, _enum, _required, convert, field in \
+                self._identity:
+            value = item.get(name)
+            if value is None or value == '':
+                return None
+            try:
+                key.append(convert(value, field))
+            except (ValueError, TypeError, OverflowError):
+                return None
+        return key[0] if len(key) == 1 else tuple(key)
+
+    def _error(self, item, message, field=None, value=None):
+        return InvalidItem(self.kind.name, self.identity(item), message,
+                           field, value)
 
     def __call__(self, item):
+        """The column values of ``item``; raises `InvalidItem`."""
         try:
-            values = self._fast(item)
+            values = self.fast(item)
         except AttributeError:
             values = None   # not a dict
         if values is not None:
             return values
-        return self._check(item)
+        return self.check(item)[0]
 
-    def _check(self, item):
+    def check(self, item):
+        """The general path: ``(values, unknown)``, where ``unknown`` lists
+        the ``(field, value)`` pairs outside their field's enumeration,
+        stored as given (None when there are none).
+
+        :raises InvalidItem: the item cannot be stored.
+        """
         if not isinstance(item, dict):
-            raise self._error({}, 'expected a dict, got %s'
-                              % type(item).__name__)
+            raise self._error(item, 'expected a dict, got %s'
+                              % type(item).__name__, value=item)
         get = item.get
         out = []
         append = out.append
+        unknown = None
         for name, exact, length, enum, required, convert, field in \
                 self._fields:
             value = get(name)
             if value is None or (required and value == ''):
                 if required:
-                    raise self._error(item, "'%s' is required" % name)
+                    raise self._error(item, "'%s' is required" % name,
+                                      name, value)
                 append(None)
                 continue
             if type(value) is not exact or exact is int or (
@@ -192,12 +230,14 @@ class Validator(object):
                 try:
                     value = convert(value, field)
                 except (ValueError, TypeError, OverflowError) as e:
-                    raise self._error(item, "'%s': %s" % (name, e))
+                    raise self._error(item, "'%s': %s" % (name, e), name,
+                                      value)
             if enum is not None and value not in enum:
-                raise self._error(item, "'%s' is %r, not one of %s"
-                                  % (name, value, ', '.join(sorted(enum))))
+                if unknown is None:
+                    unknown = []
+                unknown.append((name, value))
             append(value)
-        return tuple(out)
+        return tuple(out), unknown
 
 
 _VALIDATORS = {}

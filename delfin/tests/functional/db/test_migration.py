@@ -12,8 +12,8 @@ from delfin.tests.fixtures.db import empty_database_url
 
 
 def test_upgrade_builds_exactly_the_declared_schema(database):
-    # Fails when delfin/db/schema.py changed without regenerating the first
-    # migration: run `python -m delfin.db.migrations.regenerate`.
+    # Fails when delfin/db/schema.py changed without a new revision in
+    # delfin/db/migrations/versions/ (revision 0001 is frozen).
     assert migration.check(database) == []
     assert migration.current(database) == migration.head() == '0004'
 

@@ -78,3 +78,20 @@ def pools(count):
              'status': 'normal', 'storage_type': 'block',
              'total_capacity': 1000, 'used_capacity': 10 * n,
              'free_capacity': 1000 - 10 * n} for n in range(count)]
+
+
+def ports(count):
+    return [{'native_port_id': 'port-%d' % n, 'name': 'port %d' % n,
+             'type': 'fc', 'logical_type': 'frontend',
+             'connection_status': 'connected', 'health_status': 'normal',
+             'native_parent_id': 'ctl-%d' % (n % 2), 'speed': 16 * 10 ** 9,
+             'wwn': '50:00:00:00:00:00:%02x:%02x' % (n // 256, n % 256)}
+            for n in range(count)]
+
+
+def disks(count):
+    return [{'native_disk_id': 'disk-%d' % n, 'name': 'disk %d' % n,
+             'physical_type': 'ssd', 'logical_type': 'member',
+             'status': 'normal', 'location': 'enclosure 0 slot %d' % n,
+             'capacity': 960 * 10 ** 9, 'speed': 0}
+            for n in range(count)]

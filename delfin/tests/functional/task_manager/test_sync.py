@@ -32,6 +32,14 @@ def run(storage, backend):
     return row
 
 
+def fail_at(index):
+    """A listing hook: the driver raises before item ``index``."""
+    def hook(i):
+        if i == index:
+            raise exception.StorageBackendException('listing broke')
+    return hook
+
+
 def stored(kind, storage):
     rows = db_api.list_rows(kind, {'storage_id': storage['id']},
                             sort=[('id', 'asc')])
@@ -189,28 +197,33 @@ def test_renamed_native_id_replaces_the_row(storage, backend):
     assert len(after) == 10
 
 
-def test_duplicates_from_a_buggy_driver_fail_the_kind(storage, backend):
+def test_duplicates_from_a_buggy_driver_keep_the_last_item(storage,
+                                                           backend):
     run(storage, backend)
     before = stored('volume', storage)
     # The duplicate arrives in a later chunk than the first occurrence,
-    # and an item has gone: nothing may be deleted on a bad listing.
+    # and an item has gone: the listing is complete, so it is deleted.
     backend.items['volume'] = backend.items['volume'][:9] + [
         dict(backend.items['volume'][1], name='twin')]
     backend.items['storage_pool'].append(pools(3)[2])
     job = run(storage, backend)
-    assert job['state'] == 'failed'
+    assert job['state'] == 'succeeded' and job['error'] is None
     volume = job['progress']['volume']
-    assert volume['state'] == 'failed'
-    assert 'Duplicate volume' in volume['error']
-    assert "'vol-00001'" in volume['error']
-    assert 'volume' in job['error'] and 'vol-00001' in job['error']
-    # Other kinds still synced; the bad one lost nothing.
+    assert volume['state'] == 'succeeded'
+    assert volume['warnings'] == {
+        'unknown_value': 0, 'duplicate': 1, 'skipped': 0,
+        'examples': [{'reason': 'duplicate', 'native_id': 'vol-00001',
+                      'message': 'reported again; the last one is stored'}]}
+    assert volume['written'] == {'inserted': 0, 'updated': 1, 'deleted': 1}
     assert job['progress']['storage_pool']['state'] == 'succeeded'
+    assert 'warnings' not in job['progress']['storage_pool']
     assert len(stored('storage_pool', storage)) == 3
-    assert set(stored('volume', storage)) == set(before)
+    after = stored('volume', storage)
+    assert set(after) == set(before) - {'vol-00009'}
+    assert after['vol-00001']['name'] == 'twin'
+    assert after['vol-00001']['id'] == before['vol-00001']['id']
     fresh = jobs.get_freshness(storage['id'])['volume']
-    assert 'Duplicate' in fresh['last_error']
-    assert fresh['item_count'] == 10
+    assert fresh['last_error'] is None and fresh['item_count'] == 10
 
 
 def test_a_failed_write_keeps_the_chunks_written_before_it(
@@ -242,23 +255,49 @@ def test_a_failed_write_keeps_the_chunks_written_before_it(
     assert len(stored('volume', storage)) == 24
 
 
-@pytest.mark.parametrize('field,value,message', [
-    ('status', 'melted', "'status' is 'melted', not one of"),
-    ('total_capacity', 'lots', "'total_capacity'"),
-    ('compressed', 'maybe', "'compressed'"),
-    ('native_volume_id', None, "'native_volume_id' is required"),
-    ('name', 'x' * 256, 'longer than 255'),
-    ('total_capacity', 2 ** 64, 'out of range'),
+@pytest.mark.parametrize('field,value,shown,message', [
+    ('total_capacity', 'lots', 'lots', "'total_capacity'"),
+    ('compressed', 'maybe', 'maybe', "'compressed'"),
+    ('native_volume_id', None, None, "'native_volume_id' is required"),
+    ('name', 'x' * 256, 'x' * 100 + '...', 'longer than 255'),
+    ('total_capacity', 2 ** 64, 2 ** 64, 'out of range'),
+    ('total_capacity', [1], '[1]', 'expected an integer'),
 ])
-def test_invalid_values_name_the_kind_and_the_item(storage, backend, field,
-                                                   value, message):
+def test_an_item_that_cannot_be_stored_is_skipped_and_named(
+        storage, backend, field, value, shown, message):
     backend.items['volume'][6][field] = value
     job = run(storage, backend)
-    assert job['state'] == 'failed'
-    error = job['progress']['volume']['error']
-    assert 'InvalidItems' in error and 'volume' in error and message in error
-    if value is not None:
-        assert "'vol-00006'" in error
+    assert job['state'] == 'succeeded' and job['error'] is None
+    volume = job['progress']['volume']
+    assert volume['written']['inserted'] == 9
+    assert sorted(stored('volume', storage)) == [
+        'vol-%05d' % n for n in range(10) if n != 6]
+    warnings = volume['warnings']
+    assert (warnings['unknown_value'], warnings['duplicate'],
+            warnings['skipped']) == (0, 0, 1)
+    [example] = warnings['examples']
+    assert example['reason'] == 'skipped'
+    assert example['native_id'] == (None if value is None else 'vol-00006')
+    assert (example['field'], example['value']) == (field, shown)
+    assert message in example['message']
+
+
+def test_a_value_outside_the_vocabulary_is_stored_as_given(storage,
+                                                           backend):
+    backend.items['volume'][6]['status'] = 'melted'
+    backend.items['volume'][7]['type'] = 'vendor thin'
+    job = run(storage, backend)
+    assert job['state'] == 'succeeded'
+    rows = stored('volume', storage)
+    assert len(rows) == 10
+    assert rows['vol-00006']['status'] == 'melted'
+    assert rows['vol-00007']['type'] == 'vendor thin'
+    assert job['progress']['volume']['warnings'] == {
+        'unknown_value': 2, 'duplicate': 0, 'skipped': 0, 'examples': [
+            {'reason': 'unknown_value', 'native_id': 'vol-00006',
+             'field': 'status', 'value': 'melted'},
+            {'reason': 'unknown_value', 'native_id': 'vol-00007',
+             'field': 'type', 'value': 'vendor thin'}]}
 
 
 def test_values_are_read_as_the_field_type(storage, backend):
@@ -532,11 +571,13 @@ def test_a_failed_sync_leaves_no_digest_of_rows_it_changed(storage, backend):
     run(storage, backend)
     moved = dict(original[9], name='moved')
     backend.items['volume'] = ([moved] + original[1:4] + original[4:8]
-                               + [dict(original[8], status='melted')])
+                               + [original[8]])
+    backend.hooks['volume'] = fail_at(8)
     job = run(storage, backend)
     assert job['progress']['volume']['state'] == 'failed'
     assert stored('volume', storage)['vol-00009']['name'] == 'moved'
     backend.items['volume'] = original
+    del backend.hooks['volume']
     job = run(storage, backend)
     assert job['state'] == 'succeeded'
     assert job['progress']['volume']['written']['updated'] == 1
@@ -562,15 +603,22 @@ def test_a_duplicate_in_an_unchanged_chunk_is_found(storage, backend):
     run(storage, backend)
     before = stored('volume', storage)
     # The first chunk changes and repeats vol-00005 of the second, which
-    # is unchanged.
+    # is unchanged (and stored as it is): the second one's is the last.
     items = volumes(12)
-    items[3] = dict(items[5])
+    items[3] = dict(items[5], name='first of two')
     backend.items['volume'] = items
     job = run(storage, backend)
-    assert job['progress']['volume']['state'] == 'failed'
-    assert "Duplicate volume 'vol-00005'" in job['progress']['volume'][
-        'error']
-    assert stored('volume', storage) == before
+    volume = job['progress']['volume']
+    assert volume['state'] == 'succeeded'
+    assert volume['warnings']['duplicate'] == 1
+    assert volume['warnings']['examples'][0]['native_id'] == 'vol-00005'
+    # Streamed chunk by chunk, the row is written as the first chunk says,
+    # then as the last one does.
+    assert volume['written'] == {'inserted': 0, 'updated': 2, 'deleted': 1}
+    after = stored('volume', storage)
+    assert after['vol-00005']['name'] == 'volume 5'
+    assert after['vol-00005']['id'] == before['vol-00005']['id']
+    assert set(after) == set(before) - {'vol-00003'}
 
 
 def test_rows_left_by_a_failed_sync_go_when_the_chunks_are_unchanged(
@@ -579,10 +627,12 @@ def test_rows_left_by_a_failed_sync_go_when_the_chunks_are_unchanged(
     run(storage, backend)
     # A sync that inserts two new volumes in its first chunk, then fails.
     items = volumes(2, start=100) + volumes(8)[2:]
-    backend.items['volume'] = items[:8] + [dict(items[0], status='melted')]
+    backend.items['volume'] = items[:8] + [items[0]]
+    backend.hooks['volume'] = fail_at(8)
     assert run(storage, backend)['progress']['volume']['state'] == 'failed'
     assert len(stored('volume', storage)) == 10
     backend.items['volume'] = volumes(8)
+    del backend.hooks['volume']
     job = run(storage, backend)
     assert job['progress']['volume']['written'] == {
         'inserted': 0, 'updated': 0, 'deleted': 2}

@@ -9,8 +9,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__))))))
 
 
-def test_head_is_the_latest_revision():
-    assert migration.head() == '0003'
+def test_head_is_the_newest_revision():
+    assert migration.head() == '0004'
 
 
 def test_every_migration_file_ships_in_the_package():

@@ -145,6 +145,17 @@ def test_list_resources_normalises_items(facade, sample_entry_points, caplog):
     assert caplog.text.count("unknown key 'native_diskgroup_id'") == 1
 
 
+def test_items_that_are_not_dicts_are_handed_on(facade, sample_entry_points,
+                                                monkeypatch):
+    # The sync counts and skips them; the other items still arrive.
+    storage_id = register(sample_access())
+    monkeypatch.setattr(sample_entry_points.DelfinStyleDriver, 'list_ports',
+                        lambda self, context: [None, 'port-x',
+                                               {'native_port_id': 'p1'}])
+    assert list(facade.list_resources(None, storage_id, 'port')) == [
+        None, 'port-x', {'native_port_id': 'p1', 'storage_id': storage_id}]
+
+
 def test_group_listers_are_split_by_kind(facade, sample_entry_points):
     storage_id = register(sample_access())
     groups = list(facade.list_resources(None, storage_id,

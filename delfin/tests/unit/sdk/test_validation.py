@@ -174,3 +174,28 @@ def test_metrics_of_unknown_resources_are_warnings():
     found = v.check_metrics([_metric()], ASKED, 's', 0, NOW,
                             inventory={'volume': {'v2'}})
     assert codes(found) == [] and codes(found, v.WARNING) == [v.METRIC]
+
+
+def test_what_the_sync_tolerates_is_still_an_error_here():
+    # The sync stores a vendor value as given, keeps the last of two
+    # items with one native id and skips what it cannot store; a driver
+    # author is still told about each.
+    port = registry.by_name('port')
+    found = v.check_resources(port, [
+        {'native_port_id': 'p0', 'logical_type': 'frontend'},
+        {'native_port_id': 'p1', 'logical_type': 'location_port_1'}], 'ports')
+    assert [(f.code, f.path, f.severity) for f in found] == [
+        (v.ENUM, 'ports[1].logical_type', v.ERROR)]
+    disk = registry.by_name('disk')
+    found = v.check_resources(disk, [{'native_disk_id': 'd0'},
+                                     {'native_disk_id': 'd0'}], 'disks')
+    assert [(f.code, f.path, f.severity) for f in found] == [
+        (v.DUPLICATE, 'disks[1]', v.ERROR)]
+    volume = registry.by_name('volume')
+    found = v.check_resources(volume, [
+        {'name': 'no id'}, {'native_volume_id': 'v', 'total_capacity': 'lots'},
+        None], 'volumes')
+    assert [(f.code, f.path, f.severity) for f in found] == [
+        (v.REQUIRED, 'volumes[0].native_volume_id', v.ERROR),
+        (v.TYPE, 'volumes[1].total_capacity', v.ERROR),
+        (v.SHAPE, 'volumes[2]', v.ERROR)]
