@@ -154,7 +154,8 @@ class JobRecovery(object):
     def recover_own(self, stale_only=False):
         """Queue again the jobs a previous life of this node left running
         (at start; later, those this process lost track of and whose
-        heartbeat is stale).  Returns their ids."""
+        heartbeat is stale), and hand those of storages it owns to the
+        manager at once.  Returns their ids."""
         requeued = []
         for job in left_behind(
                 self.host, self._stale() if stale_only else None):
@@ -162,6 +163,8 @@ class JobRecovery(object):
                 job, 'node %s stopped while running it' % self.host)
             if state == jobs.State.QUEUED:
                 requeued.append(job['id'])
+                if self._owns(job['storage_id']):
+                    self._submit(job)
         if requeued:
             LOG.warning("Queued again %d sync job(s) this node (%s) was "
                         "running when it stopped", len(requeued), self.host)
