@@ -48,6 +48,9 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import service_bench  # noqa: E402  (write_conf)
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 SMALL = {'fake_volume_range': '10-10', 'fake_pool_range': '2-2',
@@ -282,24 +285,11 @@ def idle_check(base, path, duration):
 # -- the service ------------------------------------------------------------
 
 def write_conf(tmp, port, volumes):
-    conf = os.path.join(tmp, 'delfin.conf')
-    with open(conf, 'w') as f:
-        f.write('\n'.join([
-            '[DEFAULT]',
-            'state_path = %s' % os.path.join(tmp, 'state'),
-            'delfin_listen = 127.0.0.1',
-            'delfin_listen_port = %d' % port,
-            'api_threads = %d' % THREADS,
-            'trap_receiver_address = 127.0.0.1',
-            'trap_receiver_port = %d' % free_port(),
-            'transport_url = fake://',
-            '[sync]',
-            'interval = 0',
+    return service_bench.write_conf(
+        tmp, port, defaults=['api_threads = %d' % THREADS], sections=[
             '[fake_driver]',
             'fake_volume_range = %d-%d' % (volumes, volumes),
-            'fake_pool_range = 10-10',
-            '']))
-    return conf
+            'fake_pool_range = 10-10'])
 
 
 def register(base, index, extra=None):

@@ -163,19 +163,7 @@ def run(args, state_dir):
     results = {'images_before': rbd_count(conf, pool)}
     with tempfile.TemporaryDirectory(prefix='delfin-bench-') as tmp:
         port = service_bench.free_port()
-        conf_file = os.path.join(tmp, 'delfin.conf')
-        with open(conf_file, 'w') as f:
-            f.write('\n'.join([
-                '[DEFAULT]',
-                'state_path = %s' % os.path.join(tmp, 'state'),
-                'delfin_listen = 127.0.0.1',
-                'delfin_listen_port = %d' % port,
-                'trap_receiver_address = 127.0.0.1',
-                'trap_receiver_port = %d' % service_bench.free_port(),
-                'transport_url = fake://',
-                '[sync]',
-                'interval = 0',
-                '']))
+        conf_file = service_bench.write_conf(tmp, port)
         log = open(os.path.join(tmp, 'delfin-all.log'), 'w+')
         base = 'http://127.0.0.1:%d' % port
         proc = subprocess.Popen(

@@ -83,6 +83,29 @@ def http(base, method, path, body=None):
         return e.code, json.loads(e.read() or b'null')
 
 
+def write_conf(tmp, port, defaults=(), sections=()):
+    """A delfin-all configuration file in ``tmp``: the API on 127.0.0.1
+    ``port``, traps on a free port, the in-process transport, no periodic
+    sync, state under ``tmp``; ``defaults`` are more [DEFAULT] lines and
+    ``sections`` more lines after them.  Returns its path."""
+    conf = os.path.join(tmp, 'delfin.conf')
+    with open(conf, 'w') as f:
+        f.write('\n'.join([
+            '[DEFAULT]',
+            'state_path = %s' % os.path.join(tmp, 'state'),
+            'delfin_listen = 127.0.0.1',
+            'delfin_listen_port = %d' % port,
+            'trap_receiver_address = 127.0.0.1',
+            'trap_receiver_port = %d' % free_port(),
+            'transport_url = fake://',
+            *defaults,
+            '[sync]',
+            'interval = 0',
+            *sections,
+            '']))
+    return conf
+
+
 def command():
     script = os.path.join(os.path.dirname(sys.executable), 'delfin-all')
     if os.path.exists(script):
@@ -94,22 +117,10 @@ def run(volumes, pools):
     results = {'volumes': volumes}
     with tempfile.TemporaryDirectory(prefix='delfin-bench-') as tmp:
         port = free_port()
-        conf = os.path.join(tmp, 'delfin.conf')
-        with open(conf, 'w') as f:
-            f.write('\n'.join([
-                '[DEFAULT]',
-                'state_path = %s' % os.path.join(tmp, 'state'),
-                'delfin_listen = 127.0.0.1',
-                'delfin_listen_port = %d' % port,
-                'trap_receiver_address = 127.0.0.1',
-                'trap_receiver_port = %d' % free_port(),
-                'transport_url = fake://',
-                '[sync]',
-                'interval = 0',
-                '[fake_driver]',
-                'fake_volume_range = %d-%d' % (volumes, volumes),
-                'fake_pool_range = %d-%d' % (pools, pools),
-                '']))
+        conf = write_conf(tmp, port, sections=[
+            '[fake_driver]',
+            'fake_volume_range = %d-%d' % (volumes, volumes),
+            'fake_pool_range = %d-%d' % (pools, pools)])
         log = open(os.path.join(tmp, 'delfin-all.log'), 'w+')
         base = 'http://127.0.0.1:%d' % port
         started = time.monotonic()

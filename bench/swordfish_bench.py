@@ -107,19 +107,7 @@ def last_job(base, sid, after=None, timeout=60):
 
 def start_service(tmp):
     port = service_bench.free_port()
-    conf = os.path.join(tmp, 'delfin.conf')
-    with open(conf, 'w') as f:
-        f.write('\n'.join([
-            '[DEFAULT]',
-            'state_path = %s' % os.path.join(tmp, 'state'),
-            'delfin_listen = 127.0.0.1',
-            'delfin_listen_port = %d' % port,
-            'trap_receiver_address = 127.0.0.1',
-            'trap_receiver_port = %d' % service_bench.free_port(),
-            'transport_url = fake://',
-            '[sync]',
-            'interval = 0',
-            '']))
+    conf = service_bench.write_conf(tmp, port)
     log = open(os.path.join(tmp, 'delfin-all.log'), 'w+')
     proc = subprocess.Popen(service_bench.command() + ['--config-file', conf],
                             cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
