@@ -17,6 +17,7 @@ spreads new connections over them (see `delfin.cmd.api`).
 import asyncio
 import concurrent.futures
 import io
+import os
 import socket
 import sys
 import threading
@@ -191,6 +192,14 @@ class WSGIBridge(object):
         done.wait(timeout)
 
 
+def _os_threads():
+    """How many threads the process has, Python's or not."""
+    try:
+        return len(os.listdir('/proc/self/task'))
+    except OSError:
+        return threading.active_count()
+
+
 def free_port(host):
     """A port of ``host`` nobody listens on now."""
     family = socket.AF_INET6 if ':' in host else socket.AF_INET
@@ -232,6 +241,7 @@ class EmbeddedServer(object):
         self._failure = None
 
     def start(self):
+        self._threads_before = _os_threads()
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name='delfin-api-server')
         self._thread.start()
@@ -276,6 +286,14 @@ class EmbeddedServer(object):
         self._thread.join(timeout)
         self.bridge.close(timeout)
         self._thread = None
+        # granian's own (Rust) threads end a moment after its server
+        # returns; one still running when the interpreter finalizes aborts
+        # the process.  Wait for them, briefly.
+        self._server = None
+        deadline = time.monotonic() + min(timeout or 2.0, 2.0)
+        while _os_threads() > self._threads_before and \
+                time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def alive(self):
         return self._thread is not None and self._thread.is_alive()
