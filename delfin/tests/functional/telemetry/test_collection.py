@@ -331,3 +331,47 @@ def test_a_storage_switched_off_is_not_collected(database):
         assert state.get(sid)['collected_until'] == first + 120 * 1000
     finally:
         c.stop(10)
+
+
+def test_a_node_takes_over_the_collection_of_a_dead_one(sqlite_database):
+    """Two task nodes share the storages through a real Redis group; one
+    dies without a goodbye and the other collects its storages, from the
+    window the dead one left off."""
+    import uuid
+    url = conftest.require_service('redis')
+    url += '?namespace=delfin-test-%s' % uuid.uuid4().hex[:8]
+    ids = [conftest.register_fake_storage(host='192.0.2.%d' % n)
+           for n in range(30, 36)]
+    clock = Clock(1_800_000_000.0)
+    with conftest.coordinator_nodes(url) as make:
+        node_a, node_b = make('node-a'), make('node-b')
+        conftest.wait_for(lambda: node_a.members == ['node-a', 'node-b']
+                          and node_b.members == ['node-a', 'node-b'], 10,
+                          what='both members')
+        rec_a, rec_b = Recorder(), Recorder()
+        a, _da = _collector(rec_a, clock, owns=node_a.owns)
+        b, _db = _collector(rec_b, clock, owns=node_b.owns)
+        try:
+            owned_a, owned_b = set(a.tick(wait=True)), set(b.tick(wait=True))
+            assert owned_a and owned_b
+            assert not owned_a & owned_b
+            assert owned_a | owned_b == set(ids)
+            until = {sid: state.get(sid)['collected_until']
+                     for sid in owned_b}
+            # b's process dies: no heartbeat, no goodbye.
+            node_b._stopping.set()
+            node_b._thread.join(5)
+            b.stop(10)
+            conftest.wait_for(lambda: node_a.members == ['node-a'], 15,
+                              what='node-b expired')
+            clock.now += 10 * MIN
+            assert set(a.tick(wait=True)) == set(ids)
+            for sid in owned_b:
+                record = state.get(sid)
+                assert record['windows_collected'] == 2
+                assert record['collected_until'] == until[sid] + 10 * MIN \
+                    * 1000
+                assert record['windows_lost'] == 0
+        finally:
+            a.stop(10)
+            node_b._tooz = None     # its connection is gone with it
