@@ -110,7 +110,7 @@ class PerformanceCollector(object):
         self._hung = {}         # storage id -> driver thread cut off
         self._retry_at = {}     # storage id -> epoch s of the next try
         self._seen = {}         # storage id -> {resource: {metric: ms}}
-        self._plans = {}        # storage id -> plan digest
+        self._plans = {}        # storage id -> its last plan
         self._known = set()     # storages whose series were exported
         self._stop = threading.Event()
         self._thread = None
@@ -172,8 +172,7 @@ class PerformanceCollector(object):
                 plan.interval if plan is not None
                 else CONF.telemetry.performance_collection_interval)
             due = windows.due(int(now * 1000),
-                              record.get('collected_until'),
-                              _Every(every))
+                              record.get('collected_until'), every)
             if due and self._begin(storage, record, wait):
                 started.append(sid)
         for sid in list(self._known | set(self._seen)):
@@ -364,10 +363,3 @@ class PerformanceCollector(object):
             append(struct(m.name, labels, values))
         return exporters.Batch(storage=storage, metrics=out,
                                start=window.start, end=window.end)
-
-
-class _Every(object):
-    """The part of a plan `windows.due` reads."""
-
-    def __init__(self, interval):
-        self.interval = interval

@@ -23,10 +23,11 @@ class Window:
     lost: int = 0       # intervals of history given up before ``start``
 
 
-def due(now, collected_until, plan):
-    """Whether a collection of a storage with ``plan`` is due at ``now``."""
+def due(now, collected_until, interval):
+    """Whether a collection of a storage collected every ``interval``
+    seconds is due at ``now``."""
     return (collected_until is None
-            or now >= collected_until + plan.interval * 1000)
+            or now >= collected_until + interval * 1000)
 
 
 def next_window(now, collected_until, plan, overlap):

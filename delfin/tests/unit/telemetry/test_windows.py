@@ -54,9 +54,9 @@ def test_a_backend_without_history_only_has_the_present():
 
 def test_due_after_one_interval():
     p = _plan(600)
-    assert windows.due(0, None, p)
-    assert not windows.due(109 * MIN, 100 * MIN, p)
-    assert windows.due(110 * MIN, 100 * MIN, p)
+    assert windows.due(0, None, p.interval)
+    assert not windows.due(109 * MIN, 100 * MIN, p.interval)
+    assert windows.due(110 * MIN, 100 * MIN, p.interval)
 
 
 def test_interval_the_storage_then_the_driver_then_the_option():
