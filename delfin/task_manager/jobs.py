@@ -201,7 +201,7 @@ def cancel_jobs(storage_id, reason='Cancelled.'):
 # active jobs are few (one per syncing storage at most), so they are read
 # whole rather than filtered by a list of ids, which SQLAlchemy would
 # render anew for every request.
-_SYNCING = sa.select(_jobs.c.active_storage_id).where(
+SYNCING_STORAGES = sa.select(_jobs.c.active_storage_id).where(
     _jobs.c.active_storage_id.isnot(None),
     _jobs.c.updated_at >= sa.bindparam('cutoff'))
 
@@ -229,9 +229,9 @@ def storage_sync_statuses(storage_ids=None, conn=None):
             return {}
     if conn is None:
         with db_engine.reader() as conn:
-            syncing = set(conn.execute(_SYNCING, params).scalars())
+            syncing = set(conn.execute(SYNCING_STORAGES, params).scalars())
     else:
-        syncing = set(conn.execute(_SYNCING, params).scalars())
+        syncing = set(conn.execute(SYNCING_STORAGES, params).scalars())
     if storage_ids is None:
         return {sid: SYNCING for sid in syncing}
     return {sid: SYNCING if sid in syncing else SYNCED

@@ -81,6 +81,14 @@ class Controller(object):
         return req.environ['delfin.context']
 
 
+def waits_on_backend(fn):
+    """Marks an action that reads but may wait on a storage backend: the
+    API server runs it with the requests that change things, never on a
+    thread kept for reads (`delfin.api.server`)."""
+    fn.wsgi_waits = True
+    return fn
+
+
 def new_request_id():
     return 'req-%s' % uuid.uuid4()
 
@@ -123,7 +131,10 @@ def json_response(status, data=None, headers=None):
     resp = webob.Response(status=status, content_type=JSON_CONTENT_TYPE,
                           charset='UTF-8')
     if data is not None:
-        resp.text = data if isinstance(data, JSONText) else dumps(data)
+        # The body's bytes directly: what setting ``text`` does, without
+        # webob's charset lookups on every response.
+        resp.body = (data if isinstance(data, JSONText)
+                     else dumps(data)).encode('utf-8')
     else:
         resp.body = b''
     for key, value in (headers or {}).items():

@@ -31,6 +31,7 @@ from delfin.api.schemas import storages as schema
 from delfin.api import validation
 from delfin.api.v1 import views
 from delfin.db import api as db
+from delfin.db import direct
 from delfin.db import engine
 from delfin.db import schema as db_schema
 from delfin.resources import registry
@@ -121,25 +122,81 @@ def storage_view(row, conn):
     return storage_views([row], conn)[0]
 
 
-_SHOW = None
+# The storage list and detail views are what dashboards poll: they are
+# read by one statement each through `delfin.db.direct` and rendered from
+# the texts kept by row (`views.StorageTexts`).
+_TEXTS = views.StorageTexts()
+_COLUMNS = tuple(k for k in views.STORAGE_KEYS if k in db_schema.storages.c)
+_ID = _COLUMNS.index('id')
+_DELETED = _COLUMNS.index('deleted')
 
 
-def shown_storage(storage_id, conn):
-    """The view of a storage, row and sync status read by one statement
-    (built once)."""
-    global _SHOW
-    jobs = _jobs()
-    if _SHOW is None:
-        table = db_schema.storages
-        _SHOW = sa.select(table, jobs.syncing_clause(table.c.id).label(
-            'syncing_now')).where(table.c.id == sa.bindparam('id'))
-    row = conn.execute(_SHOW, {'id': storage_id,
-                               'cutoff': jobs.sync_cutoff()}).first()
-    if row is None or row.deleted:
+class _Reads(object):
+    """The direct statements, built on first use (the jobs module is
+    imported late)."""
+
+    def __init__(self):
+        self._show = self._syncing = None
+
+    @property
+    def show(self):
+        if self._show is None:
+            table = db_schema.storages
+            self._show = direct.Query(sa.select(
+                *[table.c[k] for k in _COLUMNS],
+                _jobs().syncing_clause(table.c.id).label('syncing_now'),
+            ).where(table.c.id == sa.bindparam('id')))
+        return self._show
+
+    @property
+    def syncing(self):
+        if self._syncing is None:
+            self._syncing = direct.Query(_jobs().SYNCING_STORAGES)
+        return self._syncing
+
+
+_reads = _Reads()
+
+
+def storage_text(storage_id):
+    """The JSON text of a storage's view (`StorageNotFound` when absent
+    or deleted)."""
+    query = _reads.show
+    with direct.reader() as conn:
+        rows = query.rows(conn, {'id': storage_id,
+                                 'cutoff': _jobs().sync_cutoff()},
+                          decode=False)
+        decoders = query.decoders(conn)
+        kind = conn.dialect.name
+    if not rows or rows[0][_DELETED]:
         raise exception.StorageNotFound(storage_id)
-    row = dict(row._mapping)
-    syncing = row.pop('syncing_now')
-    return views.storage(row, views.SYNCING if syncing else views.SYNCED)
+    values = rows[0]
+    status = views.SYNCING if values[-1] else views.SYNCED
+    return _TEXTS.text((kind, values), _COLUMNS, values, decoders, status)
+
+
+def storage_list_text(query):
+    """The JSON text of a page of storages (parsed list parameters
+    ``query`` without a marker) with its total."""
+    with direct.reader() as conn:
+        page = db.direct_page('storage', _COLUMNS, filters=query.filters,
+                              sort=query.sort, limit=query.limit,
+                              offset=query.offset, conn=conn)
+        syncing = {r[0] for r in _reads.syncing.rows(
+            conn, {'cutoff': _jobs().sync_cutoff()}, decode=False)}
+        kind = conn.dialect.name
+    rows = page.rows
+    if query.offset == 0 and (query.limit is None or
+                              len(rows) < query.limit):
+        total = len(rows)
+    else:
+        total = db.count('storage', filters=query.filters)
+    texts = []
+    for values in rows:
+        status = views.SYNCING if values[_ID] in syncing else views.SYNCED
+        texts.append(_TEXTS.text((kind, values, status), _COLUMNS, values,
+                                 page.decoders, status))
+    return '{"storages": [%s], "total": %d}' % (', '.join(texts), total)
 
 
 def start_sync(context, storage_id, trigger):
@@ -248,6 +305,8 @@ class StorageController(wsgi.Controller):
         query = list_params.parse(req.GET, self.table,
                                   registry.STORAGE.filters,
                                   fixed={'deleted': False})
+        if query.marker is None:
+            return wsgi.JSONText(storage_list_text(query))
         # Page, count and statuses from one transaction, the page's
         # statement built once per shape of request.
         with engine.reader() as conn:
@@ -257,8 +316,7 @@ class StorageController(wsgi.Controller):
                 'storages', storage_views(page.dicts(), conn), total)
 
     def show(self, req, id):
-        with engine.reader() as conn:
-            return shown_storage(id, conn)
+        return wsgi.JSONText(storage_text(id))
 
     def freshness(self, req, id):
         """``{"freshness": {kind: {...}}}``: how fresh each resource kind
@@ -367,6 +425,7 @@ class StorageController(wsgi.Controller):
                                              'to a task node.'})
         return {'jobs': [job_view(j) for j in started], 'skipped': skipped}
 
+    @wsgi.waits_on_backend
     def capabilities(self, req, id):
         context = self.context(req)
         get_storage(id)

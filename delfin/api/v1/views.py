@@ -3,7 +3,10 @@
 Each is a whitelist of keys; a password, community string or key is never
 among them.
 """
+import threading
+
 from delfin.api.common import views
+from delfin.api.common import wsgi
 from delfin.resources import registry
 
 SYNCED = 'SYNCED'
@@ -40,6 +43,49 @@ def storage(row, sync_status=None):
         view['sync_status'] = SYNCING if view['sync_status'] else SYNCED
     view['deleted'] = bool(view['deleted'])
     return views.fill_text(view)
+
+
+class StorageTexts(object):
+    """The JSON texts of storage views, kept by what they were made of.
+
+    A storage's view is a function of its database row (as the driver
+    returns it) and its sync status alone, and dashboards ask for the same
+    few storages over and over: the text rendered for a row is kept and
+    served again until the row changes (any change of any column makes a
+    new key).  At most `LIMIT` texts are kept; the oldest half goes when it
+    is full.
+    """
+
+    LIMIT = 4096
+
+    def __init__(self, limit=LIMIT):
+        self.limit = limit
+        self._texts = {}
+        self._lock = threading.Lock()
+
+    def text(self, key, columns, values, decoders, sync_status):
+        """The text of the storage whose row is ``values`` (the driver's
+        tuple of ``columns``, decoded by ``decoders``); ``key`` names the
+        row and its status (the values, the status and the database
+        kind)."""
+        try:
+            text = self._texts.get(key)
+        except TypeError:       # a driver value that cannot be a key
+            return self._render(columns, values, decoders, sync_status)
+        if text is None:
+            text = self._render(columns, values, decoders, sync_status)
+            with self._lock:
+                if len(self._texts) >= self.limit:
+                    for old in list(self._texts)[:self.limit // 2]:
+                        del self._texts[old]
+                self._texts[key] = text
+        return text
+
+    @staticmethod
+    def _render(columns, values, decoders, sync_status):
+        row = {c: v if d is None or v is None else d(v)
+               for c, v, d in zip(columns, values, decoders)}
+        return wsgi.dumps(storage(row, sync_status))
 
 
 def _section(name, value):

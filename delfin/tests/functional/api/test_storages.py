@@ -227,6 +227,37 @@ def test_list_storages(api):
     assert page['storages'][0]['id'] == body['storages'][1]['id']
 
 
+def test_list_and_show_follow_every_change_of_a_storage(api):
+    from delfin.task_manager import jobs
+    storage = make_storage(name='changing', total_capacity=10)
+    path = '/v1/storages/%s' % storage['id']
+
+    def both():
+        shown = api.get(path).json
+        listed = {s['id']: s for s in api.get('/v1/storages').json[
+            'storages']}
+        assert listed[storage['id']] == shown
+        return shown
+
+    first = both()
+    assert (first['name'], first['total_capacity'], first['sync_status']) \
+        == ('changing', 10, 'SYNCED')
+    db.update('storage', storage['id'], {'total_capacity': 11,
+                                         'name': 'renamed'})
+    second = both()
+    assert (second['name'], second['total_capacity']) == ('renamed', 11)
+    assert second['updated_at'] != first['updated_at']
+    # A change the row does not show (a sync job starts, then ends).
+    jobs.create_sync_job(storage['id'], trigger=jobs.TRIGGER_MANUAL)
+    assert both()['sync_status'] == 'SYNCING'
+    jobs.cancel_jobs(storage['id'])
+    assert both() == second
+    db.update('storage', storage['id'], {'deleted': True})
+    assert api.get(path).status_int == 404
+    assert storage['id'] not in [
+        s['id'] for s in api.get('/v1/storages').json['storages']]
+
+
 @pytest.mark.parametrize('query', ['sync_status=SYNCED', 'deleted=1',
                                    'bogus=1'])
 def test_unknown_storage_list_parameter_is_ignored(api, query):

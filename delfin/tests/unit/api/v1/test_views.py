@@ -49,3 +49,32 @@ def test_access_info_view_hides_passwords():
     assert view['extra_attributes'] == {'zone': 'a'}
     assert 'enc-' not in repr(view)
     assert 'password' not in repr(view)
+
+
+def test_storage_texts_are_kept_by_row_and_bounded():
+    import json
+    texts = views.StorageTexts(limit=4)
+    columns = ('id', 'name', 'deleted')
+    made = []
+    for i in range(10):
+        values = ('id-%d' % i, 'name-%d' % i, 0)
+        text = texts.text(('sqlite', values), columns, values,
+                          [None, None, bool], 'SYNCED')
+        view = json.loads(text)
+        assert (view['id'], view['name'], view['deleted'],
+                view['sync_status']) == ('id-%d' % i, 'name-%d' % i, False,
+                                         'SYNCED')
+        made.append(text)
+        assert len(texts._texts) <= 4
+    # The same row gives the same text; another status another one.
+    values = ('id-9', 'name-9', 0)
+    assert texts.text(('sqlite', values), columns, values,
+                      [None, None, bool], 'SYNCED') == made[-1]
+    syncing = texts.text(('sqlite', values, 'SYNCING'), columns, values,
+                         [None, None, bool], 'SYNCING')
+    assert json.loads(syncing)['sync_status'] == 'SYNCING'
+    # A value that cannot be a key is rendered all the same.
+    odd = ('id-x', ['not', 'hashable'], 0)
+    assert json.loads(texts.text(('sqlite', odd), columns, odd,
+                                 [None, None, bool], 'SYNCED'))['name'] == \
+        ['not', 'hashable']
