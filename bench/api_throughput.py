@@ -1,12 +1,14 @@
 """Throughput and latency of the REST API, against the floor of its server.
 
-Starts ``delfin-all`` as a real process (SQLite, in-process transport) on a
-free port of 127.0.0.1, registers 20 fake storages (19 small, one with
+Starts ``delfin-all`` as a real process on its default configuration
+(SQLite, in-process transport, the API's default threads) on a free port
+of 127.0.0.1, registers 20 fake storages (19 small, one with
 ``--volumes`` volumes) and waits for their syncs, then prints in one run:
 
 * requests/s, p50 and p99 at 1 and 16 connections of: the floor (a
   hello-world WSGI application on the same server with the same settings,
-  `delfin.api.server.EmbeddedServer`, in a process of its own),
+  `delfin.api.server.EmbeddedServer` with the options' defaults, in a
+  process of its own),
   ``GET /v1/storages`` (20 storages), ``GET /v1/storages/{id}`` and
   ``GET /v1/volumes?limit=1000`` (``--volumes`` volumes in all), and the
   ratios to the floor at 16 connections;
@@ -22,7 +24,8 @@ connections, and the idle-connection check) are then measured on other
 WSGI servers serving the same database, each in its own process with 8
 request threads: waitress (connection limit raised to 2,000), cheroot,
 gunicorn with gthread workers, granian's own WSGI worker, and the embedded
-server the service uses.  A server that is not installed is skipped.
+server the service uses (with the options' defaults).  A server that is
+not installed is skipped.
 
 Load comes from ``wrk`` when it is installed (Debian package ``wrk``),
 else from a Python load generator in this process (slower: the numbers
@@ -138,8 +141,13 @@ def serve_embedded(target, port):
         import waitress
         waitress.serve(app, listen='127.0.0.1:%d' % port, threads=THREADS)
         return
-    embedded = server.EmbeddedServer(app, '127.0.0.1', port,
-                                     threads=THREADS)
+    # The service's own settings: its options' defaults.
+    from oslo_config import cfg
+    from delfin import conf  # noqa: F401  (registers the options)
+    cfg.CONF([], project='delfin', default_config_files=[])
+    embedded = server.EmbeddedServer(
+        app, '127.0.0.1', port, threads=cfg.CONF.api_threads,
+        backend_threads=cfg.CONF.api_backend_threads)
     embedded.start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: done.set())
@@ -285,8 +293,9 @@ def idle_check(base, path, duration):
 # -- the service ------------------------------------------------------------
 
 def write_conf(tmp, port, volumes):
+    # The service on its default configuration.
     return service_bench.write_conf(
-        tmp, port, defaults=['api_threads = %d' % THREADS], sections=[
+        tmp, port, sections=[
             '[fake_driver]',
             'fake_volume_range = %d-%d' % (volumes, volumes),
             'fake_pool_range = 10-10'])

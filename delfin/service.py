@@ -146,7 +146,8 @@ class Process(object):
 class ApiServer(Component):
     """The REST API on ``delfin_listen:delfin_listen_port``, served by
     granian from this process (`delfin.api.server`) with ``api_threads``
-    threads running requests."""
+    threads running reads and ``api_backend_threads`` threads running the
+    requests that may wait on a backend."""
 
     name = 'api'
 
@@ -156,6 +157,7 @@ class ApiServer(Component):
         self.host = (host or CONF.delfin_listen).strip('[]')
         self.port = CONF.delfin_listen_port if port is None else port
         self.threads = threads or CONF.api_threads
+        self.backend_threads = CONF.api_backend_threads
         self.client_timeout = client_timeout or CONF.api_client_timeout
         self._server = None
         self.addresses = []
@@ -175,12 +177,14 @@ class ApiServer(Component):
         self._server = api_server.EmbeddedServer(
             self.app, self.host, self.port, threads=self.threads,
             client_timeout=self.client_timeout, backlog=CONF.api_backlog,
-            max_body_size=CONF.api_max_body_size)
+            max_body_size=CONF.api_max_body_size,
+            backend_threads=self.backend_threads)
         self._server.start()
         self.port = self._server.port
         self.addresses = [(self.host, self.port)]
-        LOG.info("API listening on %s port %s (%d threads)", self.host,
-                 self.port, self.threads)
+        LOG.info("API listening on %s port %s (%d read threads, %d for "
+                 "requests that may wait on a backend)", self.host,
+                 self.port, self.threads, self.backend_threads)
 
     def stop(self, timeout=None):
         if self._server is None:

@@ -14,11 +14,15 @@ from delfin.api.common import routing  # noqa: E402
 def make_app(route_table=None, max_body_size=None):
     """The WSGI application serving ``route_table`` (default: the v1 table).
 
-    ``max_body_size`` overrides ``[DEFAULT] api_max_body_size``.
+    ``max_body_size`` overrides ``[DEFAULT] api_max_body_size``.  Its
+    ``waits(method, path)`` tells the server which requests may wait on a
+    backend (`delfin.api.common.routing.Router.waits`).
     """
     if route_table is None:
         from delfin.api.v1 import router
         route_table = router.ROUTES
-    app = routing.Router(route_table, max_body_size=max_body_size)
-    app = middleware.Context(app)
-    return middleware.RequestId(app)
+    router = routing.Router(route_table, max_body_size=max_body_size)
+    app = middleware.RequestId(middleware.Context(router))
+    # What the server asks to put a request on its thread lane.
+    app.waits = router.waits
+    return app

@@ -6,9 +6,18 @@ requests reach Python.  Once a request has started, its headers must
 arrive within ``api_client_timeout`` seconds and its body within as many
 seconds more, or the connection is closed (408 for a late body); an idle
 keep-alive connection is closed after as long.  granian leaves open a
-connection that never sends a byte.  The WSGI application
-runs on a pool of ``api_threads`` threads; the server thread only passes
-requests and answers between granian and that pool.
+connection that never sends a byte.
+
+The WSGI application runs on two lanes of threads; the server thread only
+passes requests and answers between granian and them.  Reads (GET and
+HEAD) run on ``api_threads`` threads: they are Python work on the
+database, bound to one core by the interpreter lock, so a few threads serve
+them fastest (more only make them contend for that lock: the SQLite driver
+gives it up at every row).  Requests that may wait on something else (a
+storage backend, the message broker): those that change things, and the
+reads an application marks so (its ``waits(method, path)``), run on
+``api_backend_threads`` threads of their own, so that a slow backend never
+holds up the reads.
 
 Several processes serve one port when ``delfin_workers`` is above 1: each
 binds it with ``SO_REUSEPORT`` (granian does that on Linux) and the kernel
@@ -77,8 +86,10 @@ class WSGIBridge(object):
     its body is sent in one piece (the API's bodies are built in memory).
     """
 
+    READ_METHODS = frozenset(('GET', 'HEAD'))
+
     def __init__(self, app, threads, client_timeout, server_name='delfin',
-                 server_port=0, max_body_size=None):
+                 server_port=0, max_body_size=None, backend_threads=None):
         self.app = app
         self.client_timeout = client_timeout
         # Bodies are read into memory before the application runs: one
@@ -86,6 +97,13 @@ class WSGIBridge(object):
         self.max_body_size = max_body_size
         self.pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=threads, thread_name_prefix='delfin-api')
+        # The lane of requests that may wait on a backend (none: one lane).
+        self.backend_pool = self.pool if not backend_threads else \
+            concurrent.futures.ThreadPoolExecutor(
+                max_workers=backend_threads,
+                thread_name_prefix='delfin-api-backend')
+        waits = getattr(app, 'waits', None)
+        self._waits = waits if callable(waits) else self._changes
         # What every request's environ starts from, built once.
         self._base = {
             'SCRIPT_NAME': '',
@@ -97,6 +115,20 @@ class WSGIBridge(object):
             'wsgi.multiprocess': True,
             'wsgi.run_once': False,
         }
+
+    @classmethod
+    def _changes(cls, method, path):
+        return method not in cls.READ_METHODS
+
+    def lane(self, method, path):
+        """The pool that runs a request."""
+        if self.backend_pool is self.pool:
+            return self.pool
+        try:
+            waits = self._waits(method, path)
+        except Exception:  # noqa: BLE001  the application answers it
+            waits = True
+        return self.backend_pool if waits else self.pool
 
     def environ(self, scope, body):
         environ = self._base.copy()
@@ -177,7 +209,7 @@ class WSGIBridge(object):
             return
         loop = asyncio.get_running_loop()
         status, headers, data = await loop.run_in_executor(
-            self.pool, self.call, scope, body)
+            self.lane(scope.method, scope.path), self.call, scope, body)
         protocol.response_bytes(status, headers, data)
 
     def close(self, timeout=None):
@@ -186,6 +218,7 @@ class WSGIBridge(object):
 
         def wait():
             self.pool.shutdown(wait=True)
+            self.backend_pool.shutdown(wait=True)
             done.set()
 
         threading.Thread(target=wait, daemon=True).start()
@@ -219,8 +252,9 @@ class EmbeddedServer(object):
     """granian serving ``app`` on ``host:port`` from a thread of this
     process; `start` returns once it accepts connections."""
 
-    def __init__(self, app, host, port, threads=8, client_timeout=30,
-                 backlog=1024, max_body_size=None, start_timeout=15):
+    def __init__(self, app, host, port, threads=2, client_timeout=30,
+                 backlog=1024, max_body_size=None, start_timeout=15,
+                 backend_threads=8):
         from granian.constants import Interfaces
         from granian.http import HTTP1Settings
         from granian.server.embed import Server
@@ -228,7 +262,8 @@ class EmbeddedServer(object):
         self.port = port or free_port(self.host)
         self.bridge = WSGIBridge(app, threads, client_timeout,
                                  server_port=self.port,
-                                 max_body_size=max_body_size)
+                                 max_body_size=max_body_size,
+                                 backend_threads=backend_threads)
         self.start_timeout = start_timeout
         self._server = Server(
             self.bridge, address=self.host, port=self.port,

@@ -15,11 +15,23 @@ api_opts = [
                     'time, so up to one per core adds throughput. '
                     'delfin-all always serves the API from its own '
                     'process.'),
-    cfg.IntOpt('api_threads', default=8, min=1,
-               help='Threads running API requests in each API process. '
-                    'Connections are accepted and read by the server '
-                    'whatever this number; it bounds the requests that '
-                    'run at once.'),
+    cfg.IntOpt('api_threads', default=2, min=1,
+               help='Threads running the API\'s reads (GET and HEAD '
+                    'requests answered from the database) in each API '
+                    'process. Reads are Python work that holds one core '
+                    'at a time: beyond two threads they only contend for '
+                    'the interpreter lock and get slower. Raise it when '
+                    'the database is far away (each read then waits on '
+                    'the network). Connections are accepted and read by '
+                    'the server whatever this number.'),
+    cfg.IntOpt('api_backend_threads', default=8, min=1,
+               help='Threads running, in each API process, the API '
+                    'requests that may wait on something else than the '
+                    'database: those that change things (POST, PUT, '
+                    'DELETE), which may call a storage backend or the '
+                    'message broker, and the reads that ask a backend (a '
+                    'storage\'s capabilities). It bounds how many of them '
+                    'run at once; a slow backend never holds up a read.'),
     cfg.FloatOpt('api_client_timeout', default=30.0, min=0.1,
                  help='Seconds a client that has started a request has to '
                       'send its headers, and as many more for its body; a '

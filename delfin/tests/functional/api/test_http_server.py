@@ -256,3 +256,78 @@ def test_an_idle_kept_alive_connection_is_closed_after_the_timeout(server):
         assert first.startswith(b'HTTP/1.1 200')
         closed, _data = _closed_within(sock, CLIENT_TIMEOUT + 5)
         assert closed
+
+
+def _lane_app(release):
+    def app(environ, start_response):
+        if app.waits(environ['REQUEST_METHOD'], environ['PATH_INFO']):
+            release.wait(10)
+        start_response('200 OK', [('Content-Type', 'application/json')])
+        return [b'{}']
+    # What the API's application tells the server (`Router.waits`).
+    app.waits = lambda method, path: method != 'GET' or path == '/backend'
+    return app
+
+
+def _busy_server(backend_threads):
+    """A server of `_lane_app` with two read threads, and four requests
+    waiting on a "backend" (three POSTs and a GET marked so)."""
+    import threading
+    from delfin.api import server as api_server
+    release = threading.Event()
+    srv = api_server.EmbeddedServer(
+        _lane_app(release), '127.0.0.1', 0, threads=2,
+        backend_threads=backend_threads)
+    srv.start()
+    pool = concurrent.futures.ThreadPoolExecutor(4)
+    address = ('127.0.0.1', srv.port)
+    waiting = [pool.submit(_request, address, 'POST', '/things', b'{}')
+               for _ in range(3)]
+    waiting.append(pool.submit(_request, address, 'GET', '/backend'))
+    time.sleep(0.3)
+    return srv, address, release, pool, waiting
+
+
+def test_requests_waiting_on_a_backend_never_hold_up_reads():
+    srv, address, release, pool, waiting = _busy_server(backend_threads=8)
+    try:
+        for _ in range(5):
+            started = time.monotonic()
+            resp, _body = _request(address, 'GET', '/v1/storages')
+            assert resp.status == 200
+            assert time.monotonic() - started < 1.0
+        assert not any(f.done() for f in waiting)
+    finally:
+        release.set()
+        assert [f.result(10)[0].status for f in waiting] == [200] * 4
+        pool.shutdown()
+        srv.stop(5)
+
+
+def test_with_one_lane_a_slow_backend_holds_up_the_reads():
+    # The contrast: the same load on one lane of two threads.
+    srv, address, release, pool, waiting = _busy_server(backend_threads=None)
+    try:
+        conn = http.client.HTTPConnection(*address, timeout=0.5)
+        conn.request('GET', '/v1/storages')
+        with pytest.raises(socket.timeout):
+            conn.getresponse()
+        conn.close()
+    finally:
+        release.set()
+        assert [f.result(10)[0].status for f in waiting] == [200] * 4
+        pool.shutdown()
+        srv.stop(5)
+
+
+def test_the_api_sends_writes_and_backend_reads_to_the_backend_lane():
+    from delfin.api import app as api_app
+    app = api_app.make_app()
+    assert app.waits('POST', '/v1/storages')
+    assert app.waits('DELETE', '/v1/storages/x')
+    assert app.waits('PUT', '/v1/storages/x/access-info')
+    assert app.waits('GET', '/v1/storages/x/capabilities')
+    assert not app.waits('GET', '/v1/storages')
+    assert not app.waits('GET', '/v1/storages/x')
+    assert not app.waits('GET', '/v1/volumes')
+    assert not app.waits('GET', '/nowhere')
