@@ -31,6 +31,7 @@ import operator
 
 from delfin.common import constants
 
+_json_text = json.encoder.encode_basestring_ascii
 # A newest timestamp not known yet.
 NONE = -(1 << 63)
 # Driver labels dicts remembered by identity at once; past that the
@@ -95,13 +96,16 @@ class Shape(object):
         ``json.JSONEncoder.encode``) writes for its labels dict."""
         if self._json is None:
             self._json = self._json_template(encode)
-        template, where = self._json
+        template, pick = self._json
         if template is None:
             return encode(self.labels(values))
-        text = json.encoder.encode_basestring_ascii
-        return template % tuple([
-            text(v) if type(v) is str else encode(v)
-            for v in map(values.__getitem__, where)])
+        picked = pick(values)
+        try:
+            return template % tuple(map(_json_text, picked))
+        except TypeError:       # not all strings
+            return template % tuple([
+                _json_text(v) if type(v) is str else encode(v)
+                for v in picked])
 
     def _json_template(self, encode):
         if not all(type(k) is str for k in self.names):
@@ -115,7 +119,9 @@ class Shape(object):
             else:
                 value = encode(const).replace('%', '%%')
             parts.append('%s: %s' % (encode(key).replace('%', '%%'), value))
-        return '{%s}' % ', '.join(parts), tuple(where)
+        pick = (operator.itemgetter(*where) if len(where) > 1
+                else (lambda values: tuple(values[i] for i in where)))
+        return '{%s}' % ', '.join(parts), pick
 
 
 class _Table(object):
@@ -222,41 +228,65 @@ class Builder(object):
         self._kinds = {}        # resource type -> _Kind
         self._by_id = {}        # id(labels) -> (labels, resource, kind,
         #                         new row start, old row start, new row,
-        #                         old row)
+        #                         old row, new newest array)
         self._by_content = {}   # (shape, values) -> resource
 
     def add_all(self, metrics):
-        """Add every series of ``metrics`` (any iterable)."""
-        add = self.add
-        for m in metrics or ():
-            add(m)
+        """Add every series of ``metrics`` (any iterable), as it comes."""
+        by_id = self._by_id
+        resource = self._resource
+        floor = self.floor
+        add_resource = self.series_resource.append
+        add_metric = self.series_metric.append
+        add_end = self.series_end.append
+        stamps = self.timestamps
+        add_stamp = stamps.append
+        add_value = self.values.append
+        for name, labels, values in metrics or ():
+            hit = by_id.get(id(labels))
+            if hit is None:
+                hit = resource(labels)
+            kind = hit[2]
+            info = kind.names.get(name)
+            if info is None:
+                info = self._metric(kind, name)
+            if info[1] < 0:
+                self._add_other(name, values, hit, info[0])
+                continue
+            newest_of = hit[7]
+            at = hit[3] + info[1]
+            newest = prev = newest_of[at]
+            if prev == NONE:
+                if hit[4] >= 0:
+                    prev = self._old(kind, hit, info, name)
+                newest = floor if prev == NONE else prev
+            if type(values) is dict and len(values) == 1:
+                ((ts, value),) = values.items()
+                if type(ts) is int and type(value) is float and ts > newest:
+                    add_stamp(ts)
+                    add_value(value)
+                    newest_of[at] = ts
+                else:
+                    latest = self._samples(values, newest)
+                    newest_of[at] = latest if latest > newest else prev
+            else:
+                latest = self._samples(values, newest)
+                newest_of[at] = latest if latest > newest else prev
+            add_resource(hit[1])
+            add_metric(info[0])
+            add_end(len(stamps))
         return self
 
     def add(self, m):
-        hit = self._by_id.get(id(m.labels))
-        if hit is None:
-            hit = self._resource(m.labels)
-        kind = hit[2]
-        info = kind.names.get(m.name)
-        if info is None:
-            info = self._metric(kind, m.name)
-        mi, col, old_col = info
-        if col < 0:
-            return self._add_other(m, hit, mi)
-        newest_at = hit[3] + col
-        newest = prev = kind.new.newest[newest_at]
-        if prev == NONE:
-            if hit[4] >= 0:
-                if old_col >= 0:
-                    prev = kind.old.newest[hit[4] + old_col]
-                elif kind.old.other:
-                    prev = kind.old.other.get((hit[6], m.name), NONE)
-            newest = self.floor if prev == NONE else prev
-        latest = self._samples(m.values, newest)
-        kind.new.newest[newest_at] = latest if latest > newest else prev
-        self.series_resource.append(hit[1])
-        self.series_metric.append(mi)
-        self.series_end.append(len(self.timestamps))
+        """Add one ``metric_struct``."""
+        self.add_all((m,))
+
+    @staticmethod
+    def _old(kind, hit, info, name):
+        """The newest sample of a series in the old `Seen`."""
+        if info[2] >= 0:
+            return kind.old.newest[hit[4] + info[2]]
+        return kind.old.other.get((hit[6], name), NONE)
 
     def _samples(self, values, newest):
         """Append the samples of ``values`` newer than ``newest``; returns
@@ -326,7 +356,8 @@ class Builder(object):
         if kind.old is not None:
             old_row = kind.old.rows.get(rid, -1)
         hit = (labels, r, kind, row * kind.width,
-               -1 if old_row < 0 else old_row * kind.old_width, row, old_row)
+               -1 if old_row < 0 else old_row * kind.old_width, row, old_row,
+               kind.new.newest)
         self._by_id[id(labels)] = hit
         return hit
 
@@ -340,15 +371,15 @@ class Builder(object):
         info = kind.names[name] = (mi, col, old_col)
         return info
 
-    def _add_other(self, m, hit, mi):
+    def _add_other(self, name, values, hit, mi):
         """A metric the resource type was not asked for."""
         kind = hit[2]
-        key = (hit[5], m.name)
+        key = (hit[5], name)
         prev = kind.new.other.get(key, NONE)
         if prev == NONE and hit[6] >= 0:
-            prev = kind.old.other.get((hit[6], m.name), NONE)
+            prev = kind.old.other.get((hit[6], name), NONE)
         newest = self.floor if prev == NONE else prev
-        latest = self._samples(m.values, newest)
+        latest = self._samples(values, newest)
         if latest > newest or prev != NONE:
             kind.new.other[key] = latest if latest > newest else prev
         self.series_resource.append(hit[1])
