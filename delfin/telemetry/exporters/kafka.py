@@ -9,6 +9,7 @@ librdkafka batches and retries them.  A message the producer cannot take
 finally refuse is counted as dropped.
 """
 import json
+import math
 import threading
 import time
 
@@ -23,6 +24,10 @@ CONF = cfg.CONF
 METRICS_PER_MESSAGE = 1000
 # Seconds a message waits for room in the producer's queue.
 QUEUE_WAIT = 5.0
+
+
+# A series of one sample.
+_ONE = '[%s, %s, {"%d": %s}]'
 
 
 def _number(value):
@@ -51,8 +56,6 @@ def messages(batch, per_message=METRICS_PER_MESSAGE):
     recent = {}         # resource -> its labels as JSON
     stamps = batch.timestamps
     numbers = batch.values
-    part = []
-    append = part.append
 
     def labels(r):
         if len(recent) >= 4096:
@@ -61,32 +64,36 @@ def messages(batch, per_message=METRICS_PER_MESSAGE):
         return text
 
     if batch.one_sample_each:
-        rows = zip(batch.series_resource, batch.series_metric, stamps,
-                   numbers)
-        for r, m, ts, value in rows:
-            text = recent.get(r) or labels(r)
-            append('[%s, %s, {"%d": %s}]' % (
-                names[m], text, ts,
-                repr(value) if value - value == 0.0 else _number(value)))
-            if len(part) >= per_message:
-                yield '[%s]' % ', '.join(part)
-                part = []
-                append = part.append
-    else:
-        start = 0
-        for r, m, end in zip(batch.series_resource, batch.series_metric,
-                             batch.series_end):
-            if end == start:
-                continue
-            text = recent.get(r) or labels(r)
-            append('[%s, %s, {%s}]' % (names[m], text, ', '.join(
-                '"%d": %s' % (stamps[j], _number(numbers[j]))
-                for j in range(start, end))))
-            start = end
-            if len(part) >= per_message:
-                yield '[%s]' % ', '.join(part)
-                part = []
-                append = part.append
+        # A message at a time, column slices formatted together.
+        get = recent.get
+        series = batch.series_resource
+        metrics = batch.series_metric
+        for a in range(0, len(series), per_message):
+            b = a + per_message
+            values = numbers[a:b]
+            yield '[%s]' % ', '.join(map(_ONE.__mod__, zip(
+                map(names.__getitem__, metrics[a:b]),
+                [get(r) or labels(r) for r in series[a:b]],
+                stamps[a:b],
+                map(repr if all(map(math.isfinite, values)) else _number,
+                    values))))
+        return
+    part = []
+    append = part.append
+    start = 0
+    for r, m, end in zip(batch.series_resource, batch.series_metric,
+                         batch.series_end):
+        if end == start:
+            continue
+        text = recent.get(r) or labels(r)
+        append('[%s, %s, {%s}]' % (names[m], text, ', '.join(
+            '"%d": %s' % (stamps[j], _number(numbers[j]))
+            for j in range(start, end))))
+        start = end
+        if len(part) >= per_message:
+            yield '[%s]' % ', '.join(part)
+            part = []
+            append = part.append
     if part:
         yield '[%s]' % ', '.join(part)
 
