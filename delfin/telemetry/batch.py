@@ -214,7 +214,7 @@ class Builder(object):
         self.wanted = wanted or {}
         self.shapes = []
         self.resources = []
-        self.resource_shape = array.array('H')
+        self.resource_shape = array.array('I')
         self.metric_names = []
         self.series_resource = array.array('I')
         self.series_metric = array.array('H')
@@ -336,11 +336,18 @@ class Builder(object):
             si = self._shape_of[keys] = len(self.shapes)
             self.shapes.append(Shape(keys, self.extra, self.defaults))
         values = tuple(source.values())
-        r = self._by_content.get((si, values))
+        try:
+            r = self._by_content.get((si, values))
+        except TypeError:   # a label value that cannot be hashed
+            r = None
         if r is None:
-            r = self._by_content[(si, values)] = len(self.resources)
+            r = len(self.resources)
             self.resources.append(values)
             self.resource_shape.append(si)
+            try:
+                self._by_content[(si, values)] = r
+            except TypeError:
+                pass
         rtype = source.get('resource_type')
         rid = source.get('resource_id')
         kind = self._kinds.get(rtype)
@@ -387,6 +394,8 @@ class Builder(object):
         self.series_end.append(len(self.timestamps))
 
     def batch(self, storage, start, end):
+        """The `Batch` of what was added, for the window [start, end] of
+        ``storage``."""
         b = Batch.__new__(Batch)
         b.storage = storage
         b.start = start

@@ -155,3 +155,12 @@ def test_samples_that_are_not_numbers_are_left_out():
     batch = builder.batch(STORAGE, 0, 3 * MIN)
     assert list(batch.metrics)[0].values == {2 * MIN: 3.5}
     assert builder.rejected == 3
+
+
+def test_a_label_value_that_cannot_be_hashed_is_kept():
+    labels = dict(_volume('v1'), tags=['gold', 'db'])
+    batch = batch_mod.Batch(STORAGE, [
+        constants.metric_struct('iops', labels, {MIN: 1.0}),
+        constants.metric_struct('readIops', labels, {MIN: 2.0})], 0, MIN)
+    assert [m.labels for m in batch.metrics] == [labels, labels]
+    assert batch.sample_count == 2
