@@ -362,13 +362,15 @@ class API(object):
         """Performance samples of the storage in ``[start_time, end_time]``
         (ms).
 
-        :returns: list of ``constants.metric_struct``; empty when the
-            driver collects nothing.
+        :returns: what the driver answers: a list or any iterable of
+            ``constants.metric_struct`` (a generator is read as it is
+            iterated, by the caller); empty when the driver collects
+            nothing.
         """
         driver = self.get_driver(context, storage_id)
-        return list(driver.collect_perf_metrics(
+        return driver.collect_perf_metrics(
             _driver_context(context, storage_id), storage_id,
-            resource_metrics, start_time, end_time) or [])
+            resource_metrics, start_time, end_time) or []
 
     def get_latest_perf_timestamp(self, context, storage_id):
         """Time of the newest sample on the storage (ms) or None."""

@@ -398,12 +398,16 @@ class StorageDriver(metaclass=abc.ABCMeta):
             capabilities (or a subset).
         :param start_time: window start, ms since the epoch.
         :param end_time: window end, ms since the epoch.
-        :returns: list of ``constants.metric_struct(name, labels,
-            values)``: ``name`` a metric name, ``labels`` a dict with at
-            least ``storage_id``, ``resource_type``, ``resource_id``,
-            ``resource_name``, ``type`` (``'RAW'``) and ``unit``, and
-            ``values`` a dict ``{timestamp_ms: float}``.  ``None`` (the
-            default) means performance collection is not supported.
+        :returns: a list, or any iterable, of
+            ``constants.metric_struct(name, labels, values)``: ``name`` a
+            metric name, ``labels`` a dict with at least ``storage_id``,
+            ``resource_type``, ``resource_id``, ``resource_name``,
+            ``type`` (``'RAW'``) and ``unit`` (the metrics of a resource
+            may share one dict), and ``values`` a dict ``{timestamp_ms:
+            float}``.  A generator is read as it yields, within the
+            collection timeout, so a large answer is never whole in
+            memory.  ``None`` (the default) means performance collection
+            is not supported.
         :raises StoragePerformanceCollectionFailed.
         """
         return None

@@ -10,14 +10,19 @@ of its own, the collection of each storage whose window is due
    (`delfin.telemetry.plan`; a driver without metrics is skipped, an
    invalid answer is recorded as the storage's error, naming the driver);
 2. asks the driver for the window (``collect_perf_metrics(context,
-   storage_id, resource_metrics, start_time, end_time)``), cut off after
-   ``[telemetry] performance_collection_timeout`` seconds: a driver that
-   hangs only holds up its own storage, whose next window waits until the
-   hung call returns;
-3. drops the samples it already passed on (windows overlap by
+   storage_id, resource_metrics, start_time, end_time)``, a list or any
+   iterable of ``metric_struct``, a generator included) and reads its
+   answer into a columnar `delfin.telemetry.batch.Batch` as it comes, never
+   holding it whole; both are cut off after ``[telemetry]
+   performance_collection_timeout`` seconds: a driver that hangs, before
+   answering or in the middle of its samples, only holds up its own
+   storage, whose next window waits until the hung call returns;
+3. on the way, drops the samples it already passed on (windows overlap by
    ``performance_timestamp_overlap``): per series, whatever is not newer
-   than the newest sample seen, and after a restart whatever is not newer
-   than the end of the last window collected;
+   than the newest sample passed on (`delfin.telemetry.batch.Seen`, kept
+   for the series of the last window), and for a series not seen (after
+   a restart) whatever is not newer than the end of the last window
+   collected;
 4. adds the storage's labels and hands the batch to the exporters
    (`delfin.telemetry.exporters.Dispatcher`), which never makes it wait;
 5. records the window (`delfin.telemetry.state`): success moves
@@ -39,9 +44,9 @@ from prometheus_client import Counter
 
 from delfin import context as delfin_context
 from delfin import coordination
-from delfin.common import constants
 from delfin.drivers import api as driver_api
 from delfin.drivers import capabilities
+from delfin.telemetry import batch as batch_mod
 from delfin.telemetry import exporters
 from delfin.telemetry import plan as plan_mod
 from delfin.telemetry import state
@@ -53,6 +58,9 @@ CONF = cfg.CONF
 WINDOWS = Counter('delfin_performance_windows',
                   'Performance collection windows by result (collected, '
                   'failed, lost).', ['result'])
+
+
+_DEFAULT_LABELS = {'type': 'RAW', 'value_type': 'gauge'}
 
 
 class CollectionTimeout(Exception):
@@ -109,7 +117,7 @@ class PerformanceCollector(object):
         self._busy = {}         # storage id -> collection thread
         self._hung = {}         # storage id -> driver thread cut off
         self._retry_at = {}     # storage id -> epoch s of the next try
-        self._seen = {}         # storage id -> {resource: {metric: ms}}
+        self._seen = {}         # storage id -> its batch.Seen
         self._plans = {}        # storage id -> its last plan
         self._known = set()     # storages whose series were exported
         self._stop = threading.Event()
@@ -264,10 +272,14 @@ class PerformanceCollector(object):
             now, collected_until, plan,
             CONF.telemetry.performance_timestamp_overlap)
         try:
-            metrics = _call(
-                lambda: self.driver.collect_perf_metrics(
-                    ctx, sid, plan.resource_metrics, window.start,
-                    window.end),
+            # The answer is read in the thread that is cut off: a driver
+            # that hangs in the middle of its samples is cut off too.
+            batch, seen = _call(
+                lambda: self._batch(
+                    storage, self.driver.collect_perf_metrics(
+                        ctx, sid, plan.resource_metrics, window.start,
+                        window.end),
+                    window, collected_until, plan),
                 self.timeout, 'delfin-perf-driver-%s' % sid[:8])
         except CollectionTimeout as e:
             with self._lock:
@@ -279,8 +291,7 @@ class PerformanceCollector(object):
         except Exception as e:
             return self._failed(sid, now_s, window, e, window.lost,
                                 plan.retry_interval)
-        batch = self._batch(storage, metrics, window, collected_until)
-        metrics = None      # what the batch did not keep can go
+        self._seen[sid] = seen
         self.dispatcher.publish(batch)
         self._known.add(sid)
         samples = batch.sample_count
@@ -312,54 +323,28 @@ class PerformanceCollector(object):
                         "%s: %s", sid, e)
         return {'result': 'failed', 'error': str(error), 'lost': lost}
 
-    def _batch(self, storage, metrics, window, collected_until):
-        """The samples not passed on yet, with the storage's labels.
+    def _batch(self, storage, metrics, window, collected_until, plan):
+        """The samples of ``metrics`` (any iterable of ``metric_struct``,
+        read as it comes) not passed on yet, with the storage's labels, as
+        a `batch.Batch`; and the `batch.Seen` of the storage once it is
+        passed on.
 
-        A driver usually gives the metrics of one resource the same labels
-        dict: they share one labelled copy here too, and a values dict
-        with nothing to drop is passed on as it is (a million samples a
-        cycle must not mean a million copies).
+        Per series, what is not newer than the newest sample passed on is
+        dropped; a series not seen yet (a restart) keeps only what is newer
+        than the end of the last window collected.
         """
         sid = storage['id']
-        # {(resource type, resource id): {metric: newest ms}}
-        seen = self._seen.setdefault(sid, {})
-        floor = collected_until if collected_until is not None else -1
         extra = {'storage_id': sid, 'storage_name': storage.get('name'),
                  'storage_sn': storage.get('serial_number'),
                  'name': storage.get('name'),
                  'serial_number': storage.get('serial_number')}
-        struct = constants.metric_struct
-        labelled = {}       # id(driver labels) -> (driver labels, ours)
-        out = []
-        append = out.append
-        for m in metrics or ():
-            source = m.labels or {}
-            pair = labelled.get(id(source))
-            if pair is None:
-                labels = dict(source)
-                labels.update(extra)
-                labels.setdefault('type', 'RAW')
-                labels.setdefault('value_type', 'gauge')
-                pair = labelled[id(source)] = (source, labels,
-                                               (labels.get('resource_type'),
-                                                labels.get('resource_id')))
-            labels = pair[1]
-            resource = seen.get(pair[2])
-            if resource is None:
-                resource = seen[pair[2]] = {}
-            newest = resource.get(m.name, floor)
-            values = m.values or {}
-            latest = -1
-            for ts in values:
-                if type(ts) is not int or ts <= newest:
-                    values = {int(t): v for t, v in values.items()
-                              if int(t) > newest}
-                    latest = max(values) if values else -1
-                    break
-                if ts > latest:
-                    latest = ts
-            if values:
-                resource[m.name] = latest
-            append(struct(m.name, labels, values))
-        return exporters.Batch(storage=storage, metrics=out,
-                               start=window.start, end=window.end)
+        builder = batch_mod.Builder(
+            extra=extra, defaults=_DEFAULT_LABELS, seen=self._seen.get(sid),
+            floor=collected_until, wanted=plan.resource_metrics)
+        builder.add_all(metrics)
+        if builder.rejected:
+            LOG.warning("Performance of storage %s: %d sample(s) whose "
+                        "time or value is not a number were left out", sid,
+                        builder.rejected)
+        return (builder.batch(storage, window.start, window.end),
+                builder.seen)

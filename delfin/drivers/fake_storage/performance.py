@@ -74,8 +74,8 @@ def timestamps(start_time, end_time):
 
 
 def collect(inventory, resource_metrics, start_time, end_time, limit):
-    """Samples as a list of ``constants.metric_struct``."""
-    metrics = []
+    """Samples as ``constants.metric_struct``s, generated one series at a
+    time (the metrics of a resource share its labels dict)."""
     stamps = timestamps(start_time, end_time)
     for rtype, wanted in (resource_metrics or {}).items():
         if rtype not in c.CAPABILITY_METRICS:
@@ -85,6 +85,7 @@ def collect(inventory, resource_metrics, start_time, end_time, limit):
             continue
         for rid, rname in _resources(inventory, rtype, limit):
             rid_int = inv.digest('%s:%s' % (rtype, rid))
+            by_unit = {}
             for name in names:
                 unit = c.METRIC_UNITS[name]
                 low, high = _RANGES[unit]
@@ -94,15 +95,16 @@ def collect(inventory, resource_metrics, start_time, end_time, limit):
                         inv.mix(inventory.seed_int, rid_int, name_int, ts)
                         % 1000000) / 1000000.0, 3)
                     for ts in stamps}
-                labels = {
-                    'storage_id': inventory.storage_id,
-                    'resource_type': rtype,
-                    'resource_id': rid,
-                    'resource_name': rname,
-                    'type': 'RAW',
-                    'unit': unit,
-                    'value_type': 'gauge',
-                }
-                metrics.append(c.metric_struct(name=name, labels=labels,
-                                               values=values))
-    return metrics
+                labels = by_unit.get(unit)
+                if labels is None:
+                    labels = by_unit[unit] = {
+                        'storage_id': inventory.storage_id,
+                        'resource_type': rtype,
+                        'resource_id': rid,
+                        'resource_name': rname,
+                        'type': 'RAW',
+                        'unit': unit,
+                        'value_type': 'gauge',
+                    }
+                yield c.metric_struct(name=name, labels=labels,
+                                      values=values)

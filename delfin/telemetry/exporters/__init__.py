@@ -3,8 +3,10 @@
 An exporter is a stevedore plugin of namespace
 ``delfin.performance.exporters`` (``[DEFAULT] performance_exporters``
 selects them by entry point name; Delfin's class names are accepted too).
-It subclasses `PerformanceExporter` and implements ``export(batch)`` and,
-when it keeps per-storage state, ``forget(storage_id)``.
+It subclasses `PerformanceExporter` and implements ``export(batch)`` (a
+`Batch`: the columns of one window of one storage, and ``batch.metrics``,
+the same series as ``constants.metric_struct``s made as they are read)
+and, when it keeps per-storage state, ``forget(storage_id)``.
 
 The `Dispatcher` gives each exporter a thread and a bounded queue: a
 collection hands its batch over without waiting, a slow or failing
@@ -14,9 +16,6 @@ queue full is dropped for that exporter and counted
 never dropped: it is queued behind the batches already there, in order.
 """
 import collections
-import dataclasses
-import functools
-import operator
 import threading
 
 import stevedore
@@ -24,11 +23,12 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from prometheus_client import Counter
 
+from delfin.telemetry.batch import Batch  # noqa: F401  (the exporters' API)
+
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
 NAMESPACE = 'delfin.performance.exporters'
-_values = operator.attrgetter('values')
 
 # Delfin's [DEFAULT] performance_exporters names.
 DELFIN_NAMES = {
@@ -43,26 +43,6 @@ EXPORTED = Counter('delfin_performance_samples_exported',
 DROPPED = Counter('delfin_performance_samples_dropped',
                   'Performance samples an exporter lost: its queue was '
                   'full or it failed.', ['exporter'])
-
-
-@dataclasses.dataclass
-class Batch:
-    """The samples of one collection window of one storage.
-
-    ``metrics`` is a list of ``constants.metric_struct`` whose labels hold
-    Delfin's (storage_id, storage_name, storage_sn, name, serial_number,
-    resource_type, resource_id, resource_name, type, unit, value_type) and
-    whose ``values`` map epoch ms to numbers; a series with no new sample
-    in the window is there with empty ``values`` (it still exists).
-    """
-    storage: dict
-    metrics: list
-    start: int
-    end: int
-
-    @functools.cached_property
-    def sample_count(self):
-        return sum(map(len, map(_values, self.metrics)))
 
 
 class PerformanceExporter(object):

@@ -9,6 +9,7 @@ librdkafka batches and retries them.  A message the producer cannot take
 finally refuse is counted as dropped.
 """
 import json
+import math
 import threading
 import time
 
@@ -25,42 +26,74 @@ METRICS_PER_MESSAGE = 1000
 QUEUE_WAIT = 5.0
 
 
+# A series of one sample.
+_ONE = '[%s, %s, {"%d": %s}]'
+
+
+def _number(value):
+    """``value`` as json writes a float."""
+    if value - value == 0.0:
+        return repr(value)
+    if value != value:
+        return 'NaN'
+    return 'Infinity' if value > 0 else '-Infinity'
+
+
 def messages(batch, per_message=METRICS_PER_MESSAGE):
     """The batch as JSON texts of at most ``per_message`` series each;
     series without a sample are left out.
 
-    The labels dict a driver shares between the metrics of a resource is
-    encoded once, and a single finite sample is written directly: a
-    million series are a million small encodings otherwise.
+    Written from the batch's columns: the labels of a resource are encoded
+    once for its consecutive series, the metric names once, and a sample
+    is formatted directly (json writes the int timestamps as the strings
+    Delfin sends, and the floats as ``repr``).
     """
     encode = json.JSONEncoder(default=str).encode
-    labels_text = {}    # id(labels) -> (labels, JSON)
-    names = {}
+    names = [encode(n) for n in batch.metric_names]
+    shapes = batch.shapes
+    shape_of = batch.resource_shape
+    resources = batch.resources
+    recent = {}         # resource -> its labels as JSON
+    stamps = batch.timestamps
+    numbers = batch.values
+
+    def labels(r):
+        if len(recent) >= 4096:
+            recent.clear()
+        text = recent[r] = shapes[shape_of[r]].json(resources[r], encode)
+        return text
+
+    if batch.one_sample_each:
+        # A message at a time, column slices formatted together.
+        get = recent.get
+        series = batch.series_resource
+        metrics = batch.series_metric
+        for a in range(0, len(series), per_message):
+            b = a + per_message
+            values = numbers[a:b]
+            yield '[%s]' % ', '.join(map(_ONE.__mod__, zip(
+                map(names.__getitem__, metrics[a:b]),
+                [get(r) or labels(r) for r in series[a:b]],
+                stamps[a:b],
+                map(repr if all(map(math.isfinite, values)) else _number,
+                    values))))
+        return
     part = []
-    for m in batch.metrics:
-        values = m.values
-        if not values:
+    append = part.append
+    start = 0
+    for r, m, end in zip(batch.series_resource, batch.series_metric,
+                         batch.series_end):
+        if end == start:
             continue
-        labels = labels_text.get(id(m.labels))
-        if labels is None:
-            labels = labels_text[id(m.labels)] = (m.labels,
-                                                  encode(m.labels))
-        name = names.get(m.name)
-        if name is None:
-            name = names[m.name] = encode(m.name)
-        text = None
-        if len(values) == 1:
-            ((ts, value),) = values.items()
-            if (type(ts) is int and type(value) is float
-                    and value - value == 0.0):
-                text = '{"%d": %r}' % (ts, value)
-        if text is None:
-            # json writes the int timestamps as the strings Delfin sends.
-            text = encode(values)
-        part.append('[%s, %s, %s]' % (name, labels[1], text))
+        text = recent.get(r) or labels(r)
+        append('[%s, %s, {%s}]' % (names[m], text, ', '.join(
+            '"%d": %s' % (stamps[j], _number(numbers[j]))
+            for j in range(start, end))))
+        start = end
         if len(part) >= per_message:
             yield '[%s]' % ', '.join(part)
             part = []
+            append = part.append
     if part:
         yield '[%s]' % ', '.join(part)
 

@@ -4,10 +4,13 @@ Each series is a gauge ``<resource_type>_<metric>`` (``storage_iops``,
 ``volume_throughput``, ``storagePool_responseTime``) with the labels
 storage_id, storage_name, storage_sn, resource_type, resource_id, type,
 unit and value_type, holding the latest sample of the series and its
-timestamp.  Memory grows with the number of series, never with history: a
-storage's series are replaced by those of its latest batch (a resource
-gone from the backend disappears with its series) and removed with the
-storage.
+timestamp.  Memory grows with the number of series, never with history,
+and is tens of bytes a series: per storage, the columns of its latest
+batch (the labels of each resource once) and arrays of the latest value
+and time of each series; the exposition text is written from them as it
+is read.  A storage's series are replaced by those of its latest batch (a
+series without a new sample keeps its latest one; a resource gone from
+the backend disappears with its series) and removed with the storage.
 
 The series are part of the process's prometheus_client registry, so the
 API's ``/metrics`` page of the same process shows them beside the
@@ -15,7 +18,9 @@ service's own metrics (``delfin-all``); each task node also serves that
 registry on ``[PROMETHEUS_EXPORTER] metric_server_ip`` and
 ``metric_server_port`` (8195; 0 serves none).
 """
+import array
 import http.server
+import operator
 import re
 import socketserver
 import threading
@@ -26,6 +31,7 @@ from oslo_log import log as logging
 from prometheus_client.core import GaugeMetricFamily
 
 from delfin.telemetry import exporters
+from delfin.telemetry.batch import NONE
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
@@ -56,58 +62,169 @@ def _number(value):
     return repr(value)
 
 
-class SeriesStore(object):
-    """The latest sample of every series, by storage; a prometheus_client
-    collector.
+class _Storage(object):
+    """The latest sample of every series of one storage: the columns of
+    its latest batch (``delfin.telemetry.batch``), shared with it, and per
+    series its latest value and time (epoch ms; `NONE` for a series that
+    has none yet).  Tens of bytes a series."""
 
-    Per storage: ``{family: {label values: (value, timestamp s)}}``; the
-    label values of one resource are one tuple shared by its families.
-    """
+    def __init__(self, batch, value, stamp):
+        storage = batch.storage
+        self.labels = (storage['id'], storage.get('name') or '',
+                       storage.get('serial_number') or '')
+        self.shapes = batch.shapes
+        self.resources = batch.resources
+        self.resource_shape = batch.resource_shape
+        self.metric_names = batch.metric_names
+        self.resource = batch.series_resource
+        self.metric = batch.series_metric
+        self.value = value
+        self.stamp = stamp
+        self.count = len(stamp) - stamp.count(NONE)
+        self._getters = [_Getters(s) for s in self.shapes]
+        self._families = None
+
+    def label_values(self, r):
+        """The label values of resource ``r`` but the storage's:
+        (resource_type, resource_id, type, unit, value_type)."""
+        return self._getters[self.resource_shape[r]].values(
+            self.resources[r])
+
+    def key(self, i):
+        """What names series ``i``: (family, label values)."""
+        values = self.label_values(self.resource[i])
+        return family_name(values[0], self.metric_names[self.metric[i]]), \
+            values
+
+    def families(self):
+        """{family: series indexes}, in the order the series came."""
+        families = self._families
+        if families is not None:
+            return families
+        kinds = {}
+        kind_of = array.array('I', [
+            kinds.setdefault(self.label_values(r)[0], len(kinds))
+            for r in range(len(self.resources))])
+        width = max(1, len(self.metric_names))
+        buckets = {}
+        stamp = self.stamp
+        for i, (r, m) in enumerate(zip(self.resource, self.metric)):
+            if stamp[i] == NONE:
+                continue
+            key = kind_of[r] * width + m
+            bucket = buckets.get(key)
+            if bucket is None:
+                bucket = buckets[key] = array.array('I')
+            bucket.append(i)
+        names = {code: kind for kind, code in kinds.items()}
+        families = {}
+        for key, bucket in buckets.items():
+            name = family_name(names[key // width],
+                               self.metric_names[key % width])
+            if name in families:
+                families[name].extend(bucket)
+            else:
+                families[name] = bucket
+        self._families = families
+        return families
+
+    def label_text(self, r):
+        """``{storage_id="...",...,value_type="..."} `` of resource
+        ``r``."""
+        getters = self._getters[self.resource_shape[r]]
+        values = self.resources[r]
+        if getters.fast is not None:
+            five = getters.fast(values)
+            if None not in five and '' not in five:
+                text = _LABEL_TEXT % (self.labels + five)
+                if (text.count('"') == 16 and '\\' not in text
+                        and '\n' not in text):
+                    return text
+        return _LABEL_TEXT % tuple(
+            _escape(str(v)) for v in self.labels + getters.values(values))
+
+
+_LABEL_TEXT = '{%s} ' % ','.join('%s="%%s"' % k for k in LABELS)
+
+
+class _Getters(object):
+    """How the Prometheus label values of a resource are read from its
+    values in the batch (`delfin.telemetry.batch.Shape`)."""
+
+    __slots__ = ('_get', 'fast')
+
+    def __init__(self, shape):
+        self._get = tuple(shape.getter(k) for k in LABELS[3:])
+        where = [shape.position(k) for k in LABELS[3:]]
+        self.fast = (operator.itemgetter(*where)
+                     if None not in where else None)
+
+    def values(self, values):
+        rtype, rid, kind, unit, value_type = (g(values) for g in self._get)
+        return (rtype, str(rid), kind or 'RAW', unit or '',
+                value_type or 'gauge')
+
+
+def _latest(batch, old):
+    """Per series of ``batch``, its latest value and time; a series
+    without a sample in the batch keeps those of ``old`` (the storage's
+    `_Storage` before), if it had any."""
+    if batch.one_sample_each:
+        return batch.values, batch.timestamps
+    stamps = batch.timestamps
+    numbers = batch.values
+    value = array.array('d')
+    stamp = array.array('q')
+    missing = []
+    start = 0
+    for i, end in enumerate(batch.series_end):
+        if end == start:
+            missing.append(i)
+            value.append(0.0)
+            stamp.append(NONE)
+            continue
+        best = start
+        if end - start > 1:
+            best = max(range(start, end), key=stamps.__getitem__)
+        value.append(numbers[best])
+        stamp.append(stamps[best])
+        start = end
+    if missing and old is not None:
+        new = _Storage(batch, value, stamp)
+        wanted = {}
+        for i in missing:
+            key = new.key(i)
+            if i < len(old.stamp) and old.key(i) == key:
+                value[i] = old.value[i]
+                stamp[i] = old.stamp[i]
+            else:
+                wanted[key] = i
+        if wanted:
+            for j in range(len(old.stamp)):
+                i = wanted.get(old.key(j))
+                if i is not None:
+                    value[i] = old.value[j]
+                    stamp[i] = old.stamp[j]
+    return value, stamp
+
+
+class SeriesStore(object):
+    """The latest sample of every series, by storage (`_Storage`); a
+    prometheus_client collector."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._storages = {}
 
     def update(self, batch):
-        storage = batch.storage
-        sid = storage['id']
-        name = storage.get('name') or ''
-        sn = storage.get('serial_number') or ''
-        old = self._storages.get(sid, {})
-        new = {}
-        tuples = {}         # id(labels) -> label values
-        families = {}       # (resource type, metric) -> its series
-        stamps = {}         # ms -> s
-        for m in batch.metrics:
-            labels = m.labels
-            values = tuples.get(id(labels))
-            if values is None:
-                values = tuples[id(labels)] = (
-                    sid, name, sn, labels.get('resource_type'),
-                    str(labels.get('resource_id')),
-                    labels.get('type') or 'RAW', labels.get('unit') or '',
-                    labels.get('value_type') or 'gauge')
-            fkey = (values[3], m.name)
-            series = families.get(fkey)
-            if series is None:
-                family = family_name(values[3], m.name)
-                series = families[fkey] = new.setdefault(family, {})
-            samples = m.values
-            if len(samples) == 1:
-                ((ts, value),) = samples.items()
-            elif samples:
-                ts = max(samples)
-                value = samples[ts]
-            else:
-                kept = old.get(family_name(values[3], m.name), {}).get(
-                    values)
-                if kept is not None:
-                    series[values] = kept
-                continue
-            seconds = stamps.get(ts)
-            if seconds is None:
-                seconds = stamps[ts] = ts / 1000.0
-            series[values] = (float(value), seconds)
+        """The series of ``batch`` replace those of its storage: a series
+        without a sample in the batch keeps its latest one, a series
+        absent from the batch is gone."""
+        sid = batch.storage['id']
+        with self._lock:
+            old = self._storages.get(sid)
+        value, stamp = _latest(batch, old)
+        new = _Storage(batch, value, stamp)
         with self._lock:
             self._storages[sid] = new
 
@@ -117,17 +234,16 @@ class SeriesStore(object):
 
     def series_count(self):
         with self._lock:
-            return sum(len(series) for families in self._storages.values()
-                       for series in families.values())
+            return sum(s.count for s in self._storages.values())
 
     def _families(self):
-        """{family: [series dicts of every storage]}."""
+        """{family: [(storage, its series indexes)]}."""
         with self._lock:
             storages = list(self._storages.values())
         out = {}
-        for families in storages:
-            for name, series in families.items():
-                out.setdefault(name, []).append(series)
+        for storage in storages:
+            for name, series in storage.families().items():
+                out.setdefault(name, []).append((storage, series))
         return out
 
     def collect(self):
@@ -137,9 +253,13 @@ class SeriesStore(object):
         for name, parts in self._families().items():
             family = GaugeMetricFamily(
                 name, 'Delfin performance metric %s' % name, labels=LABELS)
-            for series in parts:
-                for labels, (value, ts) in series.items():
-                    family.add_metric(labels, value, timestamp=ts)
+            for storage, series in parts:
+                for i in series:
+                    family.add_metric(
+                        storage.labels + storage.label_values(
+                            storage.resource[i]),
+                        storage.value[i],
+                        timestamp=storage.stamp[i] / 1000.0)
             out.append(family)
         return out
 
@@ -151,25 +271,21 @@ class SeriesStore(object):
         prometheus_client writes for `collect`), as byte chunks of about
         ``chunk`` lines: the exposition of a million series is never
         whole in memory."""
-        rendered = {}       # id(label values) -> '{...}'
-        stamps = {}         # s -> ' <ms>'
         lines = []
         append = lines.append
         for name, parts in sorted(self._families().items()):
             append('# HELP %s Delfin performance metric %s\n'
                    '# TYPE %s gauge' % (name, name, name))
-            for series in parts:
-                for labels, (value, ts) in list(series.items()):
-                    text = rendered.get(id(labels))
-                    if text is None:
-                        text = rendered[id(labels)] = '{%s} ' % ','.join(
-                            '%s="%s"' % (k, _escape(str(v)))
-                            for k, v in zip(LABELS, labels))
-                    stamp = stamps.get(ts)
-                    if stamp is None:
-                        stamp = stamps[ts] = ' %d' % round(ts * 1000)
-                    append(name + text + (repr(value) if value - value == 0.0
-                                          else _number(value)) + stamp)
+            for storage, series in parts:
+                label_text = storage.label_text
+                resource = storage.resource
+                value = storage.value
+                stamp = storage.stamp
+                for i in series:
+                    v = value[i]
+                    append('%s%s%s %d' % (
+                        name, label_text(resource[i]),
+                        repr(v) if v - v == 0.0 else _number(v), stamp[i]))
                     if len(lines) >= chunk:
                         append('')
                         yield '\n'.join(lines).encode('utf-8')

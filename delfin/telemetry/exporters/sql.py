@@ -32,16 +32,27 @@ def _insert_ignoring_duplicates(dialect):
 
 
 def rows(batch):
+    """The batch's samples as rows of the table."""
     sid = batch.storage['id']
-    for m in batch.metrics:
-        labels = m.labels
-        rtype = str(labels.get('resource_type'))[:32]
-        rid = str(labels.get('resource_id'))[:255]
-        metric = str(m.name)[:64]
-        for ts, value in m.values.items():
+    rtype_of = batch.getter('resource_type')
+    rid_of = batch.getter('resource_id')
+    names = [str(n)[:64] for n in batch.metric_names]
+    stamps = batch.timestamps
+    numbers = batch.values
+    last = None
+    start = 0
+    for r, m, end in zip(batch.series_resource, batch.series_metric,
+                         batch.series_end):
+        if r != last:
+            rtype = str(rtype_of(r))[:32]
+            rid = str(rid_of(r))[:255]
+            last = r
+        metric = names[m]
+        for j in range(start, end):
             yield {'storage_id': sid, 'resource_type': rtype,
                    'resource_id': rid, 'metric': metric,
-                   'timestamp': int(ts), 'value': float(value)}
+                   'timestamp': stamps[j], 'value': numbers[j]}
+        start = end
 
 
 class SqlExporter(exporters.PerformanceExporter):

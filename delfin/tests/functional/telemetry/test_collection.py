@@ -4,6 +4,7 @@ restart, the samples seen twice dropped, a hung driver cut off, and the
 storages shared by two nodes."""
 import threading
 import time
+import types
 
 import pytest
 from oslo_config import cfg
@@ -375,3 +376,85 @@ def test_a_node_takes_over_the_collection_of_a_dead_one(sqlite_database):
         finally:
             a.stop(10)
             node_b._tooz = None     # its connection is gone with it
+
+
+def test_a_driver_answering_a_list_is_collected_as_a_generator_is(
+        database):
+    """Delfin's drivers answer lists; the fake driver generates its
+    samples, read as they come: both give the window's samples."""
+    sid = conftest.register_fake_storage()
+    real = driver_api.API.collect_perf_metrics
+    answers = []
+
+    def as_list(self, *args):
+        answer = real(self, *args)
+        answers.append(answer)
+        return list(answer)
+
+    clock = Clock(1_800_000_000.0)
+    rec = Recorder()
+    c, dispatcher = _collector(rec, clock)
+    c.driver.collect_perf_metrics = as_list.__get__(c.driver)
+    try:
+        assert c.tick(wait=True) == [sid]
+        _drain(dispatcher)
+        window = c._plans[sid].resource_metrics
+        now = int(clock.now * 1000)
+        expected = {(m.labels['resource_type'], m.labels['resource_id'],
+                     m.name, ts)
+                    for m in real(c.driver, None, sid, window,
+                                  now - 10 * MIN * 1000, now)
+                    for ts in m.values}
+    finally:
+        c.stop(10)
+    assert len(answers) == 1
+    assert isinstance(answers[0], types.GeneratorType)
+    assert expected and set(rec.samples(sid)) == expected
+    assert len(rec.samples(sid)) == len(expected)
+
+
+def test_a_driver_that_hangs_in_the_middle_of_its_samples_is_cut_off(
+        database):
+    sid = conftest.register_fake_storage()
+    release = threading.Event()
+    real = driver_api.API.collect_perf_metrics
+    hung = []
+
+    def stalls(self, *args):
+        answer = real(self, *args)
+        for n, m in enumerate(answer):
+            if n == 3 and not hung:
+                hung.append(True)
+                release.wait(30)
+            yield m
+
+    clock = Clock(1_800_000_000.0)
+    rec = Recorder()
+    c, dispatcher = _collector(rec, clock, timeout=0.5)
+    c.driver.collect_perf_metrics = stalls.__get__(c.driver)
+    try:
+        started = time.monotonic()
+        assert c.tick(wait=True) == [sid]
+        assert time.monotonic() - started < 10
+        record = state.get(sid)
+        assert record['windows_failed'] == 1
+        assert record['windows_collected'] == 0
+        assert 'did not answer within 0.5 s' in record['last_error']
+        _drain(dispatcher)
+        assert rec.batches == []
+        release.set()
+        conftest.wait_for(lambda: not c._hung[sid].is_alive(), 10)
+        # What the cut-off call read was never passed on: the window is
+        # collected whole, its first samples included.
+        clock.now += MIN
+        assert c.tick(wait=True) == [sid]
+        _drain(dispatcher)
+        assert state.get(sid)['windows_collected'] == 1
+        samples = rec.samples(sid)
+        assert len(samples) == len(set(samples))
+        stamps = sorted({s[3] for s in samples})
+        assert stamps == list(range(stamps[0], stamps[-1] + 1, MIN * 1000))
+        assert len(stamps) == 11
+    finally:
+        release.set()
+        c.stop(10)

@@ -1,5 +1,6 @@
 """Tests of the driver facade (delfin.drivers.api)."""
 import logging
+import types
 import uuid
 
 import pytest
@@ -295,8 +296,11 @@ def test_parse_alert_uses_the_driver_class(facade, sample_entry_points):
 
 def test_perf_metrics(facade, sample_entry_points):
     fake_id = register(fake_access())
-    metrics = facade.collect_perf_metrics(
+    answer = facade.collect_perf_metrics(
         None, fake_id, {'storage': {'iops': {}}}, 0, 120000)
+    # The driver's generator is passed on, to be read as it comes.
+    assert isinstance(answer, types.GeneratorType)
+    metrics = list(answer)
     assert [m.name for m in metrics] == ['iops']
     assert isinstance(metrics[0], constants.metric_struct)
     sample_id = register(sample_access())

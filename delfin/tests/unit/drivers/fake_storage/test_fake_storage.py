@@ -1,6 +1,7 @@
 """Tests of the fake storage driver (delfin.drivers.fake_storage)."""
 import inspect
 import tracemalloc
+import types
 
 import pytest
 from oslo_config import cfg
@@ -425,9 +426,12 @@ def test_perf_samples_per_minute_with_labels():
               'storagePool': {'iops': {}, 'notAMetric': {}}}
     start = 28333333 * 60000
     end = start + 10 * 60000
-    metrics = d.collect_perf_metrics(None, 'perf', wanted, start, end)
-    assert metrics == d.collect_perf_metrics(None, 'perf', wanted, start,
-                                             end)
+    answer = d.collect_perf_metrics(None, 'perf', wanted, start, end)
+    # Generated as it is read: a large answer is never whole in memory.
+    assert isinstance(answer, types.GeneratorType)
+    metrics = list(answer)
+    assert metrics == list(d.collect_perf_metrics(None, 'perf', wanted,
+                                                  start, end))
     storage_series = [m for m in metrics
                       if m.labels['resource_type'] == 'storage']
     assert {m.name for m in storage_series} == set(
@@ -454,6 +458,6 @@ def test_perf_samples_per_minute_with_labels():
 def test_perf_resource_limit():
     d = make('perf', fake_volume_range='500-500',
              fake_perf_resource_limit=10)
-    metrics = d.collect_perf_metrics(None, 'perf', {'volume': {'iops': {}}},
-                                     0, 60000)
+    metrics = list(d.collect_perf_metrics(
+        None, 'perf', {'volume': {'iops': {}}}, 0, 60000))
     assert len(metrics) == 10
