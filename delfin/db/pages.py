@@ -40,6 +40,18 @@ class RawPage(object):
                 for values in self.rows]
 
 
+def _checked(name, sort, filters):
+    """(table, sort keys, filters) of a page request; `InvalidInput` for
+    a filter on no column."""
+    t = db_api._t(name)
+    keys = db_api._normalise_sort(t, sort)
+    filters = dict(filters or {})
+    for key in filters:
+        if key not in t.table.c:
+            raise exception.InvalidInput('Invalid filter key: %s' % key)
+    return t, keys, filters
+
+
 def list_raw(name, columns, filters=None, sort=None, limit=None, offset=0,
              marker=None, conn=None):
     """The page of `list_rows` limited to ``columns``, as a `RawPage`.
@@ -49,12 +61,7 @@ def list_raw(name, columns, filters=None, sort=None, limit=None, offset=0,
     of a page that is only going to be rendered as text; and the page's
     statements are built once per shape of request (see `_RawQuery`).
     """
-    t = db_api._t(name)
-    keys = db_api._normalise_sort(t, sort)
-    filters = dict(filters or {})
-    for key in filters:
-        if key not in t.table.c:
-            raise exception.InvalidInput('Invalid filter key: %s' % key)
+    t, keys, filters = _checked(name, sort, filters)
 
     def run(c):
         query = _RawQuery.get(t, tuple(columns), keys, filters, marker,
@@ -83,24 +90,26 @@ def list_raw(name, columns, filters=None, sort=None, limit=None, offset=0,
 
 
 def direct_page(name, columns, filters=None, sort=None, limit=None,
-                offset=0, conn=None):
+                offset=0, conn=None, extra=(), params=None):
     """The page of `list_raw` (no marker) read by one statement through
     `delfin.db.direct` (``conn``, a `direct.Connection`, or one for the
-    call), as a `RawPage`."""
-    t = db_api._t(name)
-    keys = db_api._normalise_sort(t, sort)
-    filters = dict(filters or {})
-    for key in filters:
-        if key not in t.table.c:
-            raise exception.InvalidInput('Invalid filter key: %s' % key)
+    call), as a `RawPage`.
+
+    ``extra`` are more column expressions to select after ``columns``,
+    built once by the caller (the same objects each time: they name the
+    statement), with the values of their bound parameters in ``params``;
+    each row then ends with their values.
+    """
+    t, keys, filters = _checked(name, sort, filters)
     if conn is None:
         with direct.reader() as conn:
             return direct_page(name, columns, filters, sort, limit, offset,
-                               conn)
+                               conn, extra, params)
     query = _RawQuery.get(t, tuple(columns), keys, filters, None, limit,
-                          offset, conn.dialect.name)
-    rows = query.direct.rows(conn, query.params(filters, limit, offset),
-                             decode=False)
+                          offset, conn.dialect.name, tuple(extra))
+    values = query.params(filters, limit, offset)
+    values.update(params or {})
+    rows = query.direct.rows(conn, values, decode=False)
     return RawPage(tuple(columns), rows, query.direct.decoders(conn))
 
 
@@ -116,7 +125,7 @@ class _RawQuery(object):
     MAX_SHAPES = 512
 
     def __init__(self, t, columns, keys, shape, marker, limit, offset,
-                 dialect):
+                 dialect, extra=()):
         table = t.table
         self.columns = [table.c[n] for n in columns]
         where = []
@@ -129,7 +138,7 @@ class _RawQuery(object):
                     'filter_' + key, expanding=True)))
             else:
                 where.append(col == sa.bindparam('filter_' + key))
-        stmt = sa.select(*self.columns).where(*where)
+        stmt = sa.select(*self.columns, *extra).where(*where)
         if marker:
             values = [sa.bindparam('marker_%d' % i,
                                    type_=db_api._sort_expr(
@@ -164,14 +173,15 @@ class _RawQuery(object):
         return tuple(shape)
 
     @classmethod
-    def get(cls, t, columns, keys, filters, marker, limit, offset, dialect):
+    def get(cls, t, columns, keys, filters, marker, limit, offset, dialect,
+            extra=()):
         shape = cls._shape(filters)
         cache_key = (t.name, columns, tuple(keys), shape, marker is not None,
-                     limit is not None, bool(offset), dialect)
+                     limit is not None, bool(offset), dialect, extra)
         query = cls._cache.get(cache_key)
         if query is None:
             query = cls(t, columns, keys, shape, marker is not None,
-                        limit is not None, bool(offset), dialect)
+                        limit is not None, bool(offset), dialect, extra)
             with cls._lock:
                 if len(cls._cache) >= cls.MAX_SHAPES:
                     cls._cache.clear()

@@ -127,7 +127,6 @@ def storage_view(row, conn):
 # the texts kept by row (`views.StorageTexts`).
 _TEXTS = views.StorageTexts()
 _COLUMNS = tuple(k for k in views.STORAGE_KEYS if k in db_schema.storages.c)
-_ID = _COLUMNS.index('id')
 _DELETED = _COLUMNS.index('deleted')
 
 
@@ -139,20 +138,22 @@ class _Reads(object):
         self._show = self._syncing = None
 
     @property
+    def syncing(self):
+        """The column "has an active sync job" of a storage row (bind
+        ``cutoff``)."""
+        if self._syncing is None:
+            self._syncing = _jobs().syncing_clause(
+                db_schema.storages.c.id).label('syncing_now')
+        return self._syncing
+
+    @property
     def show(self):
         if self._show is None:
             table = db_schema.storages
             self._show = direct.Query(sa.select(
-                *[table.c[k] for k in _COLUMNS],
-                _jobs().syncing_clause(table.c.id).label('syncing_now'),
+                *[table.c[k] for k in _COLUMNS], self.syncing,
             ).where(table.c.id == sa.bindparam('id')))
         return self._show
-
-    @property
-    def syncing(self):
-        if self._syncing is None:
-            self._syncing = direct.Query(_jobs().SYNCING_STORAGES)
-        return self._syncing
 
 
 _reads = _Reads()
@@ -181,9 +182,9 @@ def storage_list_text(query):
     with direct.reader() as conn:
         page = db.direct_page('storage', _COLUMNS, filters=query.filters,
                               sort=query.sort, limit=query.limit,
-                              offset=query.offset, conn=conn)
-        syncing = {r[0] for r in _reads.syncing.rows(
-            conn, {'cutoff': _jobs().sync_cutoff()}, decode=False)}
+                              offset=query.offset, conn=conn,
+                              extra=(_reads.syncing,),
+                              params={'cutoff': _jobs().sync_cutoff()})
         kind = conn.dialect.name
     rows = page.rows
     if query.offset == 0 and (query.limit is None or
@@ -193,8 +194,8 @@ def storage_list_text(query):
         total = db.count('storage', filters=query.filters)
     texts = []
     for values in rows:
-        status = views.SYNCING if values[_ID] in syncing else views.SYNCED
-        texts.append(_TEXTS.text((kind, values, status), _COLUMNS, values,
+        status = views.SYNCING if values[-1] else views.SYNCED
+        texts.append(_TEXTS.text((kind, values), _COLUMNS, values,
                                  page.decoders, status))
     return '{"storages": [%s], "total": %d}' % (', '.join(texts), total)
 

@@ -111,3 +111,13 @@ def test_unreachable_database_is_an_operational_error(tmp_path):
                 direct.Query(sa.select(sa.literal(1))).rows(conn)
     finally:
         db_engine.set_engine(previous)
+
+
+def test_pages_with_more_columns(database, make_storage):
+    first, second = make_storage(name='a'), make_storage(name='b')
+    table = schema.storages
+    named = (table.c.name == sa.bindparam('wanted')).label('is_wanted')
+    page = db_api.direct_page('storage', ('id',), sort=[('name', 'asc')],
+                              extra=(named,), params={'wanted': 'b'})
+    assert [tuple(r[:1]) + (bool(r[1]),) for r in page.rows] == [
+        (first['id'], False), (second['id'], True)]
