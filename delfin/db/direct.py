@@ -76,34 +76,24 @@ class Query(object):
         """(SQL text, driver parameters) for ``params``."""
         if compiled.expanding:
             state = compiled.compiled.construct_expanded_state(params)
-            processors = state.processors
-            if compiled.positional:
-                values = [
-                    processors[n](v) if n in processors and v is not None
-                    else v for n, v in zip(state.positiontup,
-                                           state.positional_parameters)]
-                return state.statement, tuple(values)
-            return state.statement, {
-                n: processors[n](v) if n in processors and v is not None
-                else v for n, v in state.parameters.items()}
-        processors = compiled.processors
-        defaults = compiled.defaults
-        if compiled.positional:
-            values = []
-            for name in compiled.names:
-                value = params[name] if name in params else defaults[name]
-                proc = processors.get(name)
-                values.append(value if proc is None or value is None
-                              else proc(value))
-            return compiled.sql, tuple(values)
-        out = {}
-        for name, value in defaults.items():
-            if name in params:
-                value = params[name]
+            # The state has the processors of the expanded values only.
+            processors = dict(compiled.processors)
+            processors.update(state.processors)
+            sql, values = state.statement, state.parameters
+            names = state.positiontup
+        else:
+            sql, processors = compiled.sql, compiled.processors
+            values = {n: params[n] if n in params else v
+                      for n, v in compiled.defaults.items()}
+            names = compiled.names
+        bound = {}
+        for name, value in values.items():
             proc = processors.get(name)
-            out[name] = value if proc is None or value is None \
+            bound[name] = value if proc is None or value is None \
                 else proc(value)
-        return compiled.sql, out
+        if compiled.positional:
+            return sql, tuple([bound[n] for n in names])
+        return sql, bound
 
     def rows(self, conn, params=None, decode=True):
         """The rows of the statement for ``params`` (a dict), as tuples;

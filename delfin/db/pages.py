@@ -69,11 +69,8 @@ def list_raw(name, columns, filters=None, sort=None, limit=None, offset=0,
         params = query.params(filters, limit, offset)
         if marker is not None:
             mrow = c.execute(query.marker_row, {'marker': marker}).first()
-            if mrow is None:
-                raise t.not_found(marker)
-            for i, (key, _dir) in enumerate(keys):
-                params['marker_%d' % i] = db_api._marker_value(
-                    t.table.c[key], mrow._mapping)
+            params.update(_after_marker(t, keys, marker, mrow and
+                                        mrow._mapping))
         result = c.execute(query.stmt, params)
         try:
             cursor = result.cursor
@@ -89,11 +86,21 @@ def list_raw(name, columns, filters=None, sort=None, limit=None, offset=0,
     return db_api._execute(conn, run)
 
 
+def _after_marker(t, keys, marker, marker_row):
+    """The parameters of a page that starts after the row ``marker``
+    (``marker_row``, a mapping of its columns, or None: its NotFound)."""
+    if marker_row is None:
+        raise t.not_found(marker)
+    return {'marker_%d' % i: db_api._marker_value(t.table.c[key],
+                                                  marker_row)
+            for i, (key, _dir) in enumerate(keys)}
+
+
 def direct_page(name, columns, filters=None, sort=None, limit=None,
-                offset=0, conn=None, extra=(), params=None):
-    """The page of `list_raw` (no marker) read by one statement through
-    `delfin.db.direct` (``conn``, a `direct.Connection`, or one for the
-    call), as a `RawPage`.
+                offset=0, marker=None, conn=None, extra=(), params=None):
+    """The page of `list_raw` read through `delfin.db.direct` (``conn``, a
+    `direct.Connection`, or one for the call), as a `RawPage`: one
+    statement, and one more to find the ``marker`` row.
 
     ``extra`` are more column expressions to select after ``columns``,
     built once by the caller (the same objects each time: they name the
@@ -104,10 +111,16 @@ def direct_page(name, columns, filters=None, sort=None, limit=None,
     if conn is None:
         with direct.reader() as conn:
             return direct_page(name, columns, filters, sort, limit, offset,
-                               conn, extra, params)
-    query = _RawQuery.get(t, tuple(columns), keys, filters, None, limit,
+                               marker, conn, extra, params)
+    query = _RawQuery.get(t, tuple(columns), keys, filters, marker, limit,
                           offset, conn.dialect.name, tuple(extra))
     values = query.params(filters, limit, offset)
+    if marker is not None:
+        found = query.direct_marker.rows(conn, {'marker': marker})
+        values.update(_after_marker(
+            t, keys, marker,
+            dict(zip(query.direct_marker.keys(), found[0])) if found
+            else None))
     values.update(params or {})
     rows = query.direct.rows(conn, values, decode=False)
     return RawPage(tuple(columns), rows, query.direct.decoders(conn))
@@ -147,6 +160,7 @@ class _RawQuery(object):
             stmt = stmt.where(db_api._after(t, keys, values, dialect))
             self.marker_row = sa.select(table).where(
                 table.c[t.key] == sa.bindparam('marker'))
+            self.direct_marker = direct.Query(self.marker_row)
         order = []
         for key, direction in keys:
             expr = db_api._sort_expr(table.c[key])

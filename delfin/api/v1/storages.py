@@ -111,15 +111,10 @@ def freshness(storage_id, conn):
                                     {'storage_id': storage_id})}
 
 
-def storage_views(rows, conn):
-    """Views of storage rows with their sync status."""
-    statuses = _jobs().storage_sync_statuses([r['id'] for r in rows],
-                                             conn=conn)
-    return [views.storage(row, statuses[row['id']]) for row in rows]
-
-
 def storage_view(row, conn):
-    return storage_views([row], conn)[0]
+    """The view of a storage row with its sync status."""
+    statuses = _jobs().storage_sync_statuses([row['id']], conn=conn)
+    return views.storage(row, statuses[row['id']])
 
 
 # The storage list and detail views are what dashboards poll: they are
@@ -159,6 +154,12 @@ class _Reads(object):
 _reads = _Reads()
 
 
+def _text(kind, values, decoders):
+    """The text of a storage row read with `_Reads.syncing` last."""
+    status = views.SYNCING if values[-1] else views.SYNCED
+    return _TEXTS.text((kind, values), _COLUMNS, values, decoders, status)
+
+
 def storage_text(storage_id):
     """The JSON text of a storage's view (`StorageNotFound` when absent
     or deleted)."""
@@ -171,32 +172,27 @@ def storage_text(storage_id):
         kind = conn.dialect.name
     if not rows or rows[0][_DELETED]:
         raise exception.StorageNotFound(storage_id)
-    values = rows[0]
-    status = views.SYNCING if values[-1] else views.SYNCED
-    return _TEXTS.text((kind, values), _COLUMNS, values, decoders, status)
+    return _text(kind, rows[0], decoders)
 
 
 def storage_list_text(query):
     """The JSON text of a page of storages (parsed list parameters
-    ``query`` without a marker) with its total."""
+    ``query``) with its total."""
     with direct.reader() as conn:
         page = db.direct_page('storage', _COLUMNS, filters=query.filters,
                               sort=query.sort, limit=query.limit,
-                              offset=query.offset, conn=conn,
+                              offset=query.offset, marker=query.marker,
+                              conn=conn,
                               extra=(_reads.syncing,),
                               params={'cutoff': _jobs().sync_cutoff()})
         kind = conn.dialect.name
     rows = page.rows
-    if query.offset == 0 and (query.limit is None or
-                              len(rows) < query.limit):
+    if query.marker is None and query.offset == 0 and (
+            query.limit is None or len(rows) < query.limit):
         total = len(rows)
     else:
         total = db.count('storage', filters=query.filters)
-    texts = []
-    for values in rows:
-        status = views.SYNCING if values[-1] else views.SYNCED
-        texts.append(_TEXTS.text((kind, values), _COLUMNS, values,
-                                 page.decoders, status))
+    texts = [_text(kind, values, page.decoders) for values in rows]
     return '{"storages": [%s], "total": %d}' % (', '.join(texts), total)
 
 
@@ -283,8 +279,6 @@ class StorageController(wsgi.Controller):
     """``/v1/storages``."""
 
     table = db_schema.storages
-    columns = tuple(k for k in views.STORAGE_KEYS
-                    if k in db_schema.storages.c)
 
     def describe(self, action):
         storage = storage_schema()
@@ -306,15 +300,7 @@ class StorageController(wsgi.Controller):
         query = list_params.parse(req.GET, self.table,
                                   registry.STORAGE.filters,
                                   fixed={'deleted': False})
-        if query.marker is None:
-            return wsgi.JSONText(storage_list_text(query))
-        # Page, count and statuses from one transaction, the page's
-        # statement built once per shape of request.
-        with engine.reader() as conn:
-            page, total = list_params.list_page_raw(
-                'storage', query, self.columns, conn=conn)
-            return common_views.collection(
-                'storages', storage_views(page.dicts(), conn), total)
+        return wsgi.JSONText(storage_list_text(query))
 
     def show(self, req, id):
         return wsgi.JSONText(storage_text(id))

@@ -28,13 +28,20 @@ def test_pages_are_the_pages_of_list_raw(database, make_storage):
         dict(sort=[('updated_at', db_api.ASC)]),
     ]
     for query in queries:
-        expected = db_api.list_raw(kind.name, columns, **query)
-        page = db_api.direct_page(kind.name, columns, **query)
-        assert [tuple(r) for r in page.rows] == \
-            [tuple(r) for r in expected.rows], query
-        assert page.dicts() == expected.dicts(), query
+        first = db_api.list_raw(kind.name, columns, **query)
+        # Every page, and the pages after each of the first rows.
+        for marker in [None] + [r[0] for r in first.rows[:3]]:
+            expected = db_api.list_raw(kind.name, columns, marker=marker,
+                                       **query)
+            page = db_api.direct_page(kind.name, columns, marker=marker,
+                                      **query)
+            assert [tuple(r) for r in page.rows] == \
+                [tuple(r) for r in expected.rows], (query, marker)
+            assert page.dicts() == expected.dicts(), (query, marker)
     with pytest.raises(db_api.exception.InvalidInput):
         db_api.direct_page(kind.name, columns, filters={'nope': 1})
+    with pytest.raises(db_api.exception.VolumeNotFound):
+        db_api.direct_page(kind.name, columns, marker='no-such-volume')
 
 
 def test_decoded_rows_are_sqlalchemys_values(database, make_storage):
