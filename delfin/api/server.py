@@ -34,6 +34,8 @@ import time
 
 from oslo_log import log as logging
 
+from delfin.api.common import wsgi as api_wsgi
+
 LOG = logging.getLogger(__name__)
 
 # Answer of a request whose body did not arrive in time.
@@ -86,8 +88,6 @@ class WSGIBridge(object):
     its body is sent in one piece (the API's bodies are built in memory).
     """
 
-    READ_METHODS = frozenset(('GET', 'HEAD'))
-
     def __init__(self, app, threads, client_timeout, server_name='delfin',
                  server_port=0, max_body_size=None, backend_threads=None):
         self.app = app
@@ -116,9 +116,9 @@ class WSGIBridge(object):
             'wsgi.run_once': False,
         }
 
-    @classmethod
-    def _changes(cls, method, path):
-        return method not in cls.READ_METHODS
+    @staticmethod
+    def _changes(method, path):
+        return method not in api_wsgi.READ_METHODS
 
     def lane(self, method, path):
         """The pool that runs a request."""

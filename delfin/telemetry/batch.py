@@ -260,15 +260,18 @@ class Builder(object):
                 if hit[4] >= 0:
                     prev = self._old(kind, hit, info, name)
                 newest = floor if prev == NONE else prev
+            # One new sample of the plain types, the usual case, is
+            # appended here; anything else is read by `_samples`.
+            ts = None
             if type(values) is dict and len(values) == 1:
                 ((ts, value),) = values.items()
-                if type(ts) is int and type(value) is float and ts > newest:
-                    add_stamp(ts)
-                    add_value(value)
-                    newest_of[at] = ts
-                else:
-                    latest = self._samples(values, newest)
-                    newest_of[at] = latest if latest > newest else prev
+                if not (type(ts) is int and type(value) is float
+                        and ts > newest):
+                    ts = None
+            if ts is not None:
+                add_stamp(ts)
+                add_value(value)
+                newest_of[at] = ts
             else:
                 latest = self._samples(values, newest)
                 newest_of[at] = latest if latest > newest else prev

@@ -46,15 +46,12 @@ class Router(object):
         # the same paths again and again, so recent answers are kept.
         self._match = functools.lru_cache(maxsize=4096)(self._match_path)
 
-    # Requests that only read the database.
-    READ_METHODS = frozenset(('GET', 'HEAD'))
-
     def waits(self, method, path):
         """Whether a request (method, decoded path) may wait on something
         else than the database: it changes things (which may call a
         backend or the broker), or its action is marked
         `wsgi.waits_on_backend`."""
-        if method not in self.READ_METHODS:
+        if method not in wsgi.READ_METHODS:
             return True
         match = self._match(method, path)
         if match is None:

@@ -81,6 +81,11 @@ class Controller(object):
         return req.environ['delfin.context']
 
 
+# Requests that only read: the methods an API server may run on its
+# threads kept for reads.
+READ_METHODS = frozenset(('GET', 'HEAD'))
+
+
 def waits_on_backend(fn):
     """Marks an action that reads but may wait on a storage backend: the
     API server runs it with the requests that change things, never on a
