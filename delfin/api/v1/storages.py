@@ -160,11 +160,17 @@ def _text(kind, values, decoders):
     return _TEXTS.text((kind, values), _COLUMNS, values, decoders, status)
 
 
-def storage_text(storage_id):
+def storage_text(storage_id, since=None):
     """The JSON text of a storage's view (`StorageNotFound` when absent
-    or deleted)."""
+    or deleted), as of ``since`` at least (`direct.Connection.memo`)."""
     query = _reads.show
+    key = ('storage', storage_id)
     with direct.reader() as conn:
+        memo = conn.memo(since)
+        if memo is not None:
+            text = memo.get(key)
+            if text is not None:
+                return text
         rows = query.rows(conn, {'id': storage_id,
                                  'cutoff': _jobs().sync_cutoff()},
                           decode=False)
@@ -172,13 +178,26 @@ def storage_text(storage_id):
         kind = conn.dialect.name
     if not rows or rows[0][_DELETED]:
         raise exception.StorageNotFound(storage_id)
-    return _text(kind, rows[0], decoders)
+    text = _text(kind, rows[0], decoders)
+    # A syncing storage's status changes with time alone (its job is lost
+    # when no longer updated): its view is read each time.
+    if memo is not None and not rows[0][-1]:
+        memo.keep(key, text)
+    return text
 
 
-def storage_list_text(query):
-    """The JSON text of a page of storages (parsed list parameters
-    ``query``) with its total."""
+def storage_list_text(query_string, parse, since=None):
+    """The JSON text of a page of storages with its total: the page of
+    the request's ``query_string``, parsed by ``parse()``, as of ``since``
+    at least (`direct.Connection.memo`)."""
+    key = ('storages', query_string)
     with direct.reader() as conn:
+        memo = conn.memo(since)
+        if memo is not None:
+            text = memo.get(key)
+            if text is not None:
+                return text
+        query = parse()
         page = db.direct_page('storage', _COLUMNS, filters=query.filters,
                               sort=query.sort, limit=query.limit,
                               offset=query.offset, marker=query.marker,
@@ -186,14 +205,17 @@ def storage_list_text(query):
                               extra=(_reads.syncing,),
                               params={'cutoff': _jobs().sync_cutoff()})
         kind = conn.dialect.name
-    rows = page.rows
-    if query.marker is None and query.offset == 0 and (
-            query.limit is None or len(rows) < query.limit):
-        total = len(rows)
-    else:
-        total = db.count('storage', filters=query.filters)
+        rows = page.rows
+        if query.marker is None and query.offset == 0 and (
+                query.limit is None or len(rows) < query.limit):
+            total = len(rows)
+        else:
+            total = db.count('storage', filters=query.filters)
     texts = [_text(kind, values, page.decoders) for values in rows]
-    return '{"storages": [%s], "total": %d}' % (', '.join(texts), total)
+    text = '{"storages": [%s], "total": %d}' % (', '.join(texts), total)
+    if memo is not None and not any(values[-1] for values in rows):
+        memo.keep(key, text)
+    return text
 
 
 def start_sync(context, storage_id, trigger):
@@ -297,13 +319,16 @@ class StorageController(wsgi.Controller):
         }.get(action)
 
     def index(self, req):
-        query = list_params.parse(req.GET, self.table,
-                                  registry.STORAGE.filters,
-                                  fixed={'deleted': False})
-        return wsgi.JSONText(storage_list_text(query))
+        return wsgi.JSONText(storage_list_text(
+            req.environ.get('QUERY_STRING', ''),
+            lambda: list_params.parse(req.GET, self.table,
+                                      registry.STORAGE.filters,
+                                      fixed={'deleted': False}),
+            req.environ.get(wsgi.RECEIVED_AT)))
 
     def show(self, req, id):
-        return wsgi.JSONText(storage_text(id))
+        return wsgi.JSONText(storage_text(
+            id, req.environ.get(wsgi.RECEIVED_AT)))
 
     def freshness(self, req, id):
         """``{"freshness": {kind: {...}}}``: how fresh each resource kind

@@ -2,6 +2,7 @@
 the real application, the fake driver, and the task service in-process.
 """
 import concurrent.futures
+import datetime
 import logging
 
 import pytest
@@ -256,6 +257,31 @@ def test_list_and_show_follow_every_change_of_a_storage(api):
     assert api.get(path).status_int == 404
     assert storage['id'] not in [
         s['id'] for s in api.get('/v1/storages').json['storages']]
+
+
+def test_a_sync_job_that_stops_reporting_ends_syncing_without_a_write(
+        api, monkeypatch):
+    from delfin.task_manager import jobs
+    storage = make_storage(name='lost-job')
+    path = '/v1/storages/%s' % storage['id']
+
+    def statuses():
+        listed = {s['id']: s['sync_status']
+                  for s in api.get('/v1/storages').json['storages']}
+        return api.get(path).json['sync_status'], listed[storage['id']]
+
+    assert statuses() == ('SYNCED', 'SYNCED')
+    jobs.create_sync_job(storage['id'], trigger=jobs.TRIGGER_MANUAL)
+    # Asked twice: the second answer may come from what the first read.
+    assert statuses() == statuses() == ('SYNCING', 'SYNCING')
+    # Time passes, the job's node is gone: nothing is written, and yet
+    # the job no longer counts.
+    later = jobs.sync_cutoff() + datetime.timedelta(days=1)
+    monkeypatch.setattr(jobs, 'sync_cutoff', lambda: later)
+    assert statuses() == ('SYNCED', 'SYNCED')
+    monkeypatch.undo()
+    jobs.cancel_jobs(storage['id'])
+    db.update('storage', storage['id'], {'deleted': True})
 
 
 @pytest.mark.parametrize('query', ['sync_status=SYNCED', 'deleted=1',

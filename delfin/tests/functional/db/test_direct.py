@@ -128,3 +128,112 @@ def test_pages_with_more_columns(database, make_storage):
                               extra=(named,), params={'wanted': 'b'})
     assert [tuple(r[:1]) + (bool(r[1]),) for r in page.rows] == [
         (first['id'], False), (second['id'], True)]
+
+
+def _memo():
+    with direct.reader() as conn:
+        return conn.memo()
+
+
+def test_the_memo_lasts_while_nothing_is_committed(database, make_storage):
+    if database.dialect.name != 'sqlite':
+        # No cheap way to tell a change: nothing is kept.
+        assert _memo() is None
+        return
+    memo = _memo()
+    memo.keep('answer', 42)
+    assert _memo().get('answer') == 42
+    assert _memo() is memo
+    # A commit by another connection (of this process or another) empties
+    # it before anything is read from it.
+    make_storage()
+    assert _memo().get('answer') is None
+    memo.keep('answer', 43)
+    with db_engine.writer() as conn:
+        conn.execute(schema.storages.update().values(location='x'))
+    assert 'answer' not in _memo()
+    # A transaction that changes nothing leaves it.
+    memo.keep('answer', 44)
+    with db_engine.writer() as conn:
+        conn.execute(sa.select(schema.storages.c.id)).all()
+    assert _memo().get('answer') == 44
+
+
+def test_the_memo_is_bounded_and_by_thread(sqlite_database):
+    import threading
+    memo = _memo()
+    for i in range(direct.MEMO_LIMIT + 10):
+        memo.keep(i, i)
+    assert len(memo) <= direct.MEMO_LIMIT
+    assert direct.MEMO_LIMIT + 9 in memo
+    other = {}
+    thread = threading.Thread(target=lambda: other.update(memo=_memo()))
+    thread.start()
+    thread.join()
+    assert other['memo'] is not memo and not other['memo']
+
+
+def test_a_thread_reads_on_after_its_connection_is_closed(sqlite_database,
+                                                          make_storage):
+    storage = make_storage()
+    query = direct.Query(sa.select(schema.storages.c.id))
+    with direct.reader() as conn:
+        assert query.rows(conn) == [(storage['id'],)]
+        conn.kept.dbapi.close()
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            query.rows(conn)
+    assert caught.value.connection_invalidated
+    with direct.reader() as conn:
+        assert query.rows(conn) == [(storage['id'],)]
+
+
+def test_reads_follow_the_engine_of_the_process(sqlite_database, tmp_path,
+                                                make_storage):
+    storage = make_storage()
+    query = direct.Query(sa.select(schema.storages.c.id))
+    other = db_engine.create_engine('sqlite:///%s' % (tmp_path / 'o.db'))
+    db_schema_engine = db_engine.set_engine(other)
+    try:
+        schema.metadata.create_all(other)
+        with direct.reader() as conn:
+            assert query.rows(conn) == []
+            assert conn.memo() is not None
+    finally:
+        db_engine.set_engine(db_schema_engine)
+        other.dispose()
+    with direct.reader() as conn:
+        assert query.rows(conn) == [(storage['id'],)]
+
+
+def test_an_in_memory_database_is_read_on_its_one_connection():
+    memory = db_engine.create_engine('sqlite://')
+    schema.metadata.create_all(memory)
+    previous = db_engine.set_engine(memory)
+    try:
+        with db_engine.writer() as conn:
+            conn.execute(schema.storages.insert().values(
+                id='s1', name='n', vendor='v', model='m', status='normal',
+                serial_number='1', sync_status=0, deleted=False,
+                created_at=datetime.datetime(2024, 1, 1)))
+        with direct.reader() as conn:
+            assert direct.Query(sa.select(schema.storages.c.id)).rows(
+                conn) == [('s1',)]
+            assert conn.memo() is None
+    finally:
+        db_engine.set_engine(previous)
+        memory.dispose()
+
+
+def test_a_memo_asked_for_an_earlier_time_is_not_checked_again(
+        sqlite_database, make_storage):
+    import time
+    arrived = time.monotonic()
+    memo = _memo()                  # asks the database (after `arrived`)
+    memo.keep('answer', 1)
+    make_storage()                  # committed after that question
+    with direct.reader() as conn:
+        # A request that arrived before the question is answered by it:
+        # what it must see was committed before it arrived.
+        assert conn.memo(since=arrived).get('answer') == 1
+        # One that arrives now must see the commit.
+        assert conn.memo(since=time.monotonic()).get('answer') is None
