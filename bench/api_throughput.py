@@ -145,8 +145,12 @@ def serve_embedded(target, port):
     from oslo_config import cfg
     from delfin import conf  # noqa: F401  (registers the options)
     cfg.CONF([], project='delfin', default_config_files=[])
+    # As the service's API component sets it (`delfin.service.ApiServer`).
+    sys.setswitchinterval(cfg.CONF.api_switch_interval / 1000.0)
+    threads = server.read_threads() if hasattr(server, 'read_threads') \
+        else cfg.CONF.api_threads
     embedded = server.EmbeddedServer(
-        app, '127.0.0.1', port, threads=cfg.CONF.api_threads,
+        app, '127.0.0.1', port, threads=threads,
         backend_threads=cfg.CONF.api_backend_threads)
     embedded.start()
     done = threading.Event()

@@ -156,7 +156,7 @@ class ApiServer(Component):
         self.app = app
         self.host = (host or CONF.delfin_listen).strip('[]')
         self.port = CONF.delfin_listen_port if port is None else port
-        self.threads = threads or CONF.api_threads
+        self.threads = threads
         self.backend_threads = CONF.api_backend_threads
         self.client_timeout = client_timeout or CONF.api_client_timeout
         self._server = None
@@ -169,6 +169,8 @@ class ApiServer(Component):
         # the database gives it up); behind a thread that keeps it, such as
         # a sync's, each of those waits up to the switch interval.
         sys.setswitchinterval(CONF.api_switch_interval / 1000.0)
+        if not self.threads:
+            self.threads = api_server.read_threads()
         if self.app is None:
             from delfin.api import app as api_app
             self.app = api_app.make_app()

@@ -10,14 +10,15 @@ connection that never sends a byte.
 
 The WSGI application runs on two lanes of threads; the server thread only
 passes requests and answers between granian and them.  Reads (GET and
-HEAD) run on ``api_threads`` threads: they are Python work on the
-database, bound to one core by the interpreter lock, so a few threads serve
-them fastest (more only make them contend for that lock: the SQLite driver
-gives it up at every row).  Requests that may wait on something else (a
-storage backend, the message broker): those that change things, and the
-reads an application marks so (its ``waits(method, path)``), run on
-``api_backend_threads`` threads of their own, so that a slow backend never
-holds up the reads.
+HEAD) run on ``api_threads`` threads (`read_threads`): they are Python
+work on the database, bound to one core by the interpreter lock, so few
+threads serve them fastest (more only make them contend for that lock: the
+SQLite driver gives it up at every row); only the network waits of a
+server database are worth a second one.  Requests that may wait on
+something else (a storage backend, the message broker): those that change
+things, and the reads an application marks so (its ``waits(method,
+path)``), run on ``api_backend_threads`` threads of their own, so that a
+slow backend never holds up the reads.
 
 Several processes serve one port when ``delfin_workers`` is above 1: each
 binds it with ``SO_REUSEPORT`` (granian does that on Linux) and the kernel
@@ -162,10 +163,13 @@ class WSGIBridge(object):
         environ.pop('HTTP_TRANSFER_ENCODING', None)
         return environ
 
-    def call(self, scope, body):
+    def call(self, scope, body, received_at=None):
         """(status code, headers, body) of the application's answer."""
         start = _StartResponse()
-        result = self.app(self.environ(scope, body), start)
+        environ = self.environ(scope, body)
+        if received_at is not None:
+            environ[api_wsgi.RECEIVED_AT] = received_at
+        result = self.app(environ, start)
         try:
             data = b''.join(result)
         finally:
@@ -193,6 +197,7 @@ class WSGIBridge(object):
     async def __rsgi__(self, scope, protocol):
         if scope.proto != 'http':
             return
+        received_at = time.monotonic()
         try:
             body = await asyncio.wait_for(self._read_body(scope, protocol),
                                           self.client_timeout)
@@ -209,7 +214,8 @@ class WSGIBridge(object):
             return
         loop = asyncio.get_running_loop()
         status, headers, data = await loop.run_in_executor(
-            self.lane(scope.method, scope.path), self.call, scope, body)
+            self.lane(scope.method, scope.path), self.call, scope, body,
+            received_at)
         protocol.response_bytes(status, headers, data)
 
     def close(self, timeout=None):
@@ -223,6 +229,22 @@ class WSGIBridge(object):
 
         threading.Thread(target=wait, daemon=True).start()
         done.wait(timeout)
+
+
+def read_threads():
+    """The threads of an API process for reads: ``api_threads``, or when
+    it is 0, 1 on SQLite and 2 on a server database."""
+    from oslo_config import cfg
+    conf = cfg.CONF
+    if conf.api_threads:
+        return conf.api_threads
+    from delfin.db import engine as db_engine
+    try:
+        backend = db_engine.database_url(
+            conf.database.connection).get_backend_name()
+    except Exception:  # noqa: BLE001  the engine reports a bad URL itself
+        backend = 'sqlite'
+    return 1 if backend == 'sqlite' else 2
 
 
 def _os_threads():

@@ -15,15 +15,18 @@ api_opts = [
                     'time, so up to one per core adds throughput. '
                     'delfin-all always serves the API from its own '
                     'process.'),
-    cfg.IntOpt('api_threads', default=2, min=1,
+    cfg.IntOpt('api_threads', default=0, min=0,
                help='Threads running the API\'s reads (GET and HEAD '
                     'requests answered from the database) in each API '
-                    'process. Reads are Python work that holds one core '
-                    'at a time: beyond two threads they only contend for '
-                    'the interpreter lock and get slower. Raise it when '
-                    'the database is far away (each read then waits on '
-                    'the network). Connections are accepted and read by '
-                    'the server whatever this number.'),
+                    'process; 0 (the default) chooses by the database: '
+                    '1 on SQLite, 2 on PostgreSQL and MariaDB. Reads of '
+                    'a local SQLite file are Python work that holds one '
+                    'core at a time: a second thread only contends for '
+                    'the interpreter lock and makes them slower (about a '
+                    'third fewer polls of the storages a second). Raise '
+                    'it when the database is far away (each read then '
+                    'waits on the network). Connections are accepted and '
+                    'read by the server whatever this number.'),
     cfg.IntOpt('api_backend_threads', default=8, min=1,
                help='Threads running, in each API process, the API '
                     'requests that may wait on something else than the '

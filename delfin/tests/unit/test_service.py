@@ -189,3 +189,27 @@ def test_api_server_sets_the_configured_switch_interval():
     finally:
         server.stop(5)
         sys.setswitchinterval(before)
+
+
+def test_api_read_threads_follow_the_database_unless_configured():
+    from oslo_config import cfg
+    from delfin.api import server as api_server
+    server = service.ApiServer(app=_slow_app(None, None), host='127.0.0.1',
+                               port=0)
+    server.start()
+    try:
+        # The default database is a SQLite file: one thread for reads.
+        assert server.threads == 1
+        assert server._server.bridge.pool._max_workers == 1
+        url = 'http://127.0.0.1:%d/x' % server.port
+        assert urllib.request.urlopen(url, timeout=5).read() == b'hello /x'
+    finally:
+        server.stop(5)
+    cfg.CONF.set_override('connection', 'postgresql://u@127.0.0.1/d',
+                          group='database')
+    assert api_server.read_threads() == 2
+    cfg.CONF.set_override('connection', 'mysql://u@127.0.0.1/d',
+                          group='database')
+    assert api_server.read_threads() == 2
+    cfg.CONF.set_override('api_threads', 3)
+    assert api_server.read_threads() == 3

@@ -5,6 +5,7 @@ import json
 import logging
 import resource
 import socket
+import threading
 import time
 import uuid
 
@@ -48,6 +49,44 @@ def test_list_over_http(server):
     assert body == {'storages': [], 'total': 0}
     assert resp.getheader('x-compute-request-id').startswith('req-')
     assert resp.getheader('Content-Type').startswith('application/json')
+
+
+def test_every_answer_shows_what_was_committed_before_its_request(server):
+    """Polls answered from what the server keeps between changes never
+    miss a change committed before they were sent, under load too."""
+    from delfin.db import api as db
+    from delfin.tests.functional.api.conftest import make_storage
+    storage = make_storage(name='polled', total_capacity=0)
+    path = '/v1/storages/%s' % storage['id']
+    stop = threading.Event()
+
+    def poll():     # other clients keep the server busy meanwhile
+        conn = http.client.HTTPConnection(*server, timeout=10)
+        while not stop.is_set():
+            conn.request('GET', '/v1/storages')
+            conn.getresponse().read()
+        conn.close()
+
+    pollers = [threading.Thread(target=poll) for _ in range(4)]
+    for t in pollers:
+        t.start()
+    conn = http.client.HTTPConnection(*server, timeout=10)
+    try:
+        for value in range(1, 60):
+            db.update('storage', storage['id'], {'total_capacity': value})
+            conn.request('GET', path)
+            shown = json.loads(conn.getresponse().read())
+            conn.request('GET', '/v1/storages')
+            listed = json.loads(conn.getresponse().read())
+            assert shown['total_capacity'] == value
+            assert [s['total_capacity'] for s in listed['storages']
+                    if s['id'] == storage['id']] == [value]
+    finally:
+        stop.set()
+        for t in pollers:
+            t.join()
+        conn.close()
+        db.update('storage', storage['id'], {'deleted': True})
 
 
 def test_unknown_path_over_http(server):
@@ -272,7 +311,6 @@ def _lane_app(release):
 def _busy_server(backend_threads):
     """A server of `_lane_app` with two read threads, and four requests
     waiting on a "backend" (three POSTs and a GET marked so)."""
-    import threading
     from delfin.api import server as api_server
     release = threading.Event()
     srv = api_server.EmbeddedServer(
