@@ -5,10 +5,11 @@ Starts ``delfin-all`` as a real process on its default configuration
 of 127.0.0.1, registers 20 fake storages (19 small, one with
 ``--volumes`` volumes) and waits for their syncs, then prints in one run:
 
-* requests/s, p50 and p99 at 1 and 16 connections of: the floor (a
-  hello-world WSGI application on the same server with the same settings,
-  `delfin.api.server.EmbeddedServer` with the options' defaults, in a
-  process of its own),
+* requests/s, p50 and p99 at 1 and 16 connections (at 16, the median
+  of ``--rounds`` turns, 3 by default, the endpoints taking turns) of:
+  the floor (a hello-world WSGI application on the same server with the
+  same settings, `delfin.api.server.EmbeddedServer` with the options'
+  defaults and the API's switch interval, in a process of its own),
   ``GET /v1/storages`` (20 storages), ``GET /v1/storages/{id}`` and
   ``GET /v1/volumes?limit=1000`` (``--volumes`` volumes in all), and the
   ratios to the floor at 16 connections;
@@ -403,10 +404,26 @@ def run(args):
             ]
             table = []
             for name, url in endpoints:
-                for connections in (1, 16):
+                watch = proc.pid if url.startswith(base) else None
+                table.append((name, 1, measure(url, 1, args.duration,
+                                               watch, peak)))
+            # At 16 connections the endpoints take turns, ``--rounds``
+            # times, and each keeps its median round: the ratios to the
+            # floor then compare runs a few seconds apart, not a drift of
+            # the machine over the whole run.
+            rounds = {name: [] for name, _url in endpoints}
+            for _round in range(args.rounds):
+                for name, url in endpoints:
                     watch = proc.pid if url.startswith(base) else None
-                    table.append((name, connections, measure(
-                        url, connections, args.duration, watch, peak)))
+                    rounds[name].append(measure(url, 16, args.duration,
+                                                watch, peak))
+            for name, _url in endpoints:
+                runs = sorted(rounds[name], key=lambda r: r['rps'])
+                median = dict(runs[len(runs) // 2])
+                median['rounds'] = [r['rps'] for r in rounds[name]]
+                table.append((name, 16, median))
+            table.sort(key=lambda row: [n for n, _u in endpoints].index(
+                row[0]))
             results['table'] = table
             results['loaded_rss_mib'] = peak['kib'] / 1024.0
             results['idle'] = idle_check(base, '/v1/storages/%s' % ids[0],
@@ -517,6 +534,7 @@ def show(results):
             r['errors']))
         if name.startswith('floor') and connections == 16:
             floor16 = r['rps']
+            floor_rounds = r['rounds']
     print()
     for name, connections, r in results['table']:
         if connections == 16 and not name.startswith('floor'):
@@ -527,6 +545,12 @@ def show(results):
                     'ok' if ratio >= 0.5 else 'MISS')
             print('%-28s %5.1f%% of the floor at 16 connections%s'
                   % (name, 100 * ratio, target))
+    print('(medians of %d rounds at 16 connections; req/s of each round: '
+          '%s)' % (len(floor_rounds), '; '.join(
+              '%s %s' % (name.split(' (')[0], ' '.join(
+                  '%.0f' % x for x in r['rounds']))
+              for name, connections, r in results['table']
+              if connections == 16)))
     volumes = [r for n, c, r in results['table']
                if n.startswith('GET /v1/volumes') and c == 1][0]
     print('GET /v1/volumes?limit=1000 p50 at 1 connection %.1f ms '
@@ -581,6 +605,8 @@ def main():
     parser.add_argument('--volumes', type=int, default=100000)
     parser.add_argument('--duration', type=int, default=5,
                         help='seconds of each load run')
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='turns of the endpoints at 16 connections')
     parser.add_argument('--compare', action='store_true',
                         help='also measure other WSGI servers')
     parser.add_argument('--json', action='store_true')

@@ -237,3 +237,28 @@ def test_a_memo_asked_for_an_earlier_time_is_not_checked_again(
         assert conn.memo(since=arrived).get('answer') == 1
         # One that arrives now must see the commit.
         assert conn.memo(since=time.monotonic()).get('answer') is None
+
+
+def test_kept_connections_never_hold_back_a_checkpoint(sqlite_database,
+                                                       make_storage):
+    import threading
+    storage = make_storage()
+    query = direct.Query(sa.select(schema.storages.c.id))
+
+    def read():
+        with direct.reader() as conn:
+            conn.memo()
+            assert (storage['id'],) in query.rows(conn)
+
+    read()
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join()
+    make_storage()
+    read()
+    with sqlite_database.connect() as conn:
+        busy, frames, done = conn.exec_driver_sql(
+            'PRAGMA wal_checkpoint(TRUNCATE)').one()
+    # Nobody reads an old state of the database: the whole log went into
+    # the file and was emptied.
+    assert (busy, frames, done) == (0, 0, 0)
