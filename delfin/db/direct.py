@@ -142,14 +142,15 @@ class Memo(dict):
     __slots__ = ()
 
     def keep(self, key, value):
-        if len(self) >= MEMO_LIMIT:
-            self.clear()
+        if len(self) >= MEMO_LIMIT and key not in self:
+            # The oldest entry goes.
+            del self[next(iter(self))]
         self[key] = value
 
 
-# Entries a memo holds before it starts afresh: the results polled are few
-# (a list or two, the storages); a client varying its queries must not
-# make it grow without end.
+# Entries a memo holds: the results polled are few (a list or two, the
+# storages); a client varying its queries must not make it grow without
+# end.
 MEMO_LIMIT = 256
 
 
