@@ -107,9 +107,17 @@ def _udp_port_taken(port):
 def test_start_binds_the_trap_port_before_the_api_answers(delfin_all):
     proc, http, log, trap_port = delfin_all
     assert proc.trap_port_bound_at_first_answer
-    log.seek(0)
-    output = log.read()
-    # What it read and where it listens.
+
+    def logged():
+        log.seek(0)
+        output = log.read()
+        return 'API listening on' in output and output
+
+    # What it read and where it listens.  The API logs its address once it
+    # accepts connections; a client may be answered a moment before the
+    # line is written.
+    output = conftest.wait_for(logged, 10, 0.05, what='the API address '
+                               'in the log')
     assert 'Configuration read from ' in output
     assert 'delfin.conf' in output.split('Configuration read from ', 1)[1]
     assert 'API listening on 127.0.0.1 port' in output
