@@ -184,8 +184,8 @@ class ApiServer(Component):
         self._server.start()
         self.port = self._server.port
         self.addresses = [(self.host, self.port)]
-        LOG.info("API listening on %s port %s (%d read threads, %d for "
-                 "requests that may wait on a backend)", self.host,
+        LOG.info("API listening on %s port %s (threads: %d for reads, %d "
+                 "for requests that may wait on a backend)", self.host,
                  self.port, self.threads, self.backend_threads)
 
     def stop(self, timeout=None):
