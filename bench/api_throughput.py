@@ -15,6 +15,8 @@ of 127.0.0.1, registers 20 fake storages (19 small, one with
   ratios to the floor at 16 connections;
 * a new client's wait while 1,000 idle connections are held open, and the
   requests/s of ``GET /v1/storages/{id}`` meanwhile;
+* ``GET /v1/storages/{id}`` at 1 connection while 8 clients read pages
+  of 1,000 volumes;
 * p50, p99 and maximum of ``GET /v1/storages/{id}`` (one client, one
   request after another) while another storage with ``--volumes``
   volumes is registered and synced in the same ``delfin-all``;
@@ -140,7 +142,8 @@ def serve_embedded(target, port):
         else cfg.CONF.api_threads
     embedded = server.EmbeddedServer(
         app, '127.0.0.1', port, threads=threads,
-        backend_threads=cfg.CONF.api_backend_threads)
+        backend_threads=cfg.CONF.api_backend_threads,
+        page_threads=getattr(cfg.CONF, 'api_page_threads', None))
     embedded.start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: done.set())
@@ -207,6 +210,19 @@ def latency_during_sync(base, sid, small_id):
     conn.close()
     latencies.sort()
     return latencies
+
+
+def beside_pages(url, pages_url, duration):
+    """(load of ``url`` at 1 connection, load of ``pages_url`` at 8
+    connections meanwhile)."""
+    pages = {}
+    reader = threading.Thread(target=lambda: pages.update(
+        LOAD(pages_url, 8, duration + 2)))
+    reader.start()
+    time.sleep(1)
+    quick = LOAD(url, 1, duration)
+    reader.join()
+    return quick, pages
 
 
 def command(name):
@@ -281,6 +297,9 @@ def run(args):
             results['loaded_rss_mib'] = peak['kib'] / 1024.0
             results['idle'] = idle_check(base, '/v1/storages/%s' % ids[0],
                                          args.duration)
+            results['beside_pages'] = beside_pages(
+                base + '/v1/storages/%s' % ids[0],
+                base + '/v1/volumes?limit=1000', args.duration)
             sync_big = register(base, 21)
             results['during_sync'] = latency_during_sync(base, sync_big,
                                                          ids[0])
@@ -419,6 +438,11 @@ def show(results):
               '(target <= 1 s: %s); meanwhile %.1f req/s, p99 %.2f ms'
               % (opened, waited, 'ok' if waited <= 1 else 'MISS',
                  load['rps'], load['p99_ms']))
+    quick, pages = results['beside_pages']
+    print('GET /v1/storages/{id} at 1 connection while 8 clients read '
+          'pages of 1,000 volumes: %.1f req/s, p50 %.2f ms, p99 %.2f ms '
+          '(pages meanwhile: %.1f req/s)' % (
+              quick['rps'], quick['p50_ms'], quick['p99_ms'], pages['rps']))
     lat = results['during_sync']
     p99 = percentile(lat, 99) * 1000
     print('GET /v1/storages/{id} during a %d-volume sync: %d requests, '

@@ -180,13 +180,15 @@ class ApiServer(Component):
             self.app, self.host, self.port, threads=self.threads,
             client_timeout=self.client_timeout, backlog=CONF.api_backlog,
             max_body_size=CONF.api_max_body_size,
-            backend_threads=self.backend_threads)
+            backend_threads=self.backend_threads,
+            page_threads=CONF.api_page_threads)
         self._server.start()
         self.port = self._server.port
         self.addresses = [(self.host, self.port)]
         LOG.info("API listening on %s port %s (threads: %d for reads, %d "
-                 "for requests that may wait on a backend)", self.host,
-                 self.port, self.threads, self.backend_threads)
+                 "for pages of large collections, %d for requests that "
+                 "may wait on a backend)", self.host, self.port,
+                 self.threads, CONF.api_page_threads, self.backend_threads)
 
     def stop(self, timeout=None):
         if self._server is None:

@@ -16,7 +16,9 @@ def make_app(route_table=None, max_body_size=None):
 
     ``max_body_size`` overrides ``[DEFAULT] api_max_body_size``.  Its
     ``waits(method, path)`` tells the server which requests may wait on a
-    backend (`delfin.api.common.routing.Router.waits`).
+    backend (`delfin.api.common.routing.Router.waits`), its ``pages(method,
+    path)`` which read pages of a large collection
+    (`delfin.api.common.routing.Router.pages`).
     """
     if route_table is None:
         from delfin.api.v1 import router
@@ -25,4 +27,5 @@ def make_app(route_table=None, max_body_size=None):
     app = middleware.RequestId(middleware.Context(router))
     # What the server asks to put a request on its thread lane.
     app.waits = router.waits
+    app.pages = router.pages
     return app

@@ -8,7 +8,7 @@ seconds more, or the connection is closed (408 for a late body); an idle
 keep-alive connection is closed after as long.  granian leaves open a
 connection that never sends a byte.
 
-The WSGI application runs on two lanes of threads; the server thread only
+The WSGI application runs on three lanes of threads; the server thread only
 passes requests and answers between granian and them.  Reads (GET and
 HEAD) run on ``api_threads`` threads (`read_threads`): they are Python
 work on the database, bound to one core by the interpreter lock, so few
@@ -18,7 +18,12 @@ server database are worth a second one.  Requests that may wait on
 something else (a storage backend, the message broker): those that change
 things, and the reads an application marks so (its ``waits(method,
 path)``), run on ``api_backend_threads`` threads of their own, so that a
-slow backend never holds up the reads.
+slow backend never holds up the reads.  Reads of pages of large
+collections (the application's ``pages(method, path)``: up to a thousand
+volumes or alerts, milliseconds of Python each) run on
+``api_page_threads`` threads of their own too: the quick reads dashboards
+poll then take turns with them for the interpreter lock instead of
+queueing behind them.
 
 Several processes serve one port when ``delfin_workers`` is above 1: each
 binds it with ``SO_REUSEPORT`` (granian does that on Linux) and the kernel
@@ -90,7 +95,8 @@ class WSGIBridge(object):
     """
 
     def __init__(self, app, threads, client_timeout, server_name='delfin',
-                 server_port=0, max_body_size=None, backend_threads=None):
+                 server_port=0, max_body_size=None, backend_threads=None,
+                 page_threads=None):
         self.app = app
         self.client_timeout = client_timeout
         # Bodies are read into memory before the application runs: one
@@ -105,6 +111,15 @@ class WSGIBridge(object):
                 thread_name_prefix='delfin-api-backend')
         waits = getattr(app, 'waits', None)
         self._waits = waits if callable(waits) else self._changes
+        # The lane of the reads of pages of large collections (none: they
+        # run with the other reads).
+        pages = getattr(app, 'pages', None)
+        self._pages = pages if callable(pages) else None
+        self.page_pool = self.pool
+        if page_threads and self._pages is not None:
+            self.page_pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=page_threads,
+                thread_name_prefix='delfin-api-pages')
         # What every request's environ starts from, built once.
         self._base = {
             'SCRIPT_NAME': '',
@@ -123,13 +138,16 @@ class WSGIBridge(object):
 
     def lane(self, method, path):
         """The pool that runs a request."""
-        if self.backend_pool is self.pool:
-            return self.pool
         try:
-            waits = self._waits(method, path)
+            if self.backend_pool is not self.pool and \
+                    self._waits(method, path):
+                return self.backend_pool
+            if self.page_pool is not self.pool and \
+                    self._pages(method, path):
+                return self.page_pool
         except Exception:  # noqa: BLE001  the application answers it
-            waits = True
-        return self.backend_pool if waits else self.pool
+            return self.backend_pool
+        return self.pool
 
     def environ(self, scope, body):
         environ = self._base.copy()
@@ -225,6 +243,7 @@ class WSGIBridge(object):
         def wait():
             self.pool.shutdown(wait=True)
             self.backend_pool.shutdown(wait=True)
+            self.page_pool.shutdown(wait=True)
             done.set()
 
         threading.Thread(target=wait, daemon=True).start()
@@ -276,7 +295,7 @@ class EmbeddedServer(object):
 
     def __init__(self, app, host, port, threads=2, client_timeout=30,
                  backlog=1024, max_body_size=None, start_timeout=15,
-                 backend_threads=8):
+                 backend_threads=8, page_threads=None):
         from granian.constants import Interfaces
         from granian.http import HTTP1Settings
         from granian.server.embed import Server
@@ -285,7 +304,8 @@ class EmbeddedServer(object):
         self.bridge = WSGIBridge(app, threads, client_timeout,
                                  server_port=self.port,
                                  max_body_size=max_body_size,
-                                 backend_threads=backend_threads)
+                                 backend_threads=backend_threads,
+                                 page_threads=page_threads)
         self.start_timeout = start_timeout
         self._server = Server(
             self.bridge, address=self.host, port=self.port,

@@ -35,6 +35,14 @@ api_opts = [
                     'message broker, and the reads that ask a backend (a '
                     'storage\'s capabilities). It bounds how many of them '
                     'run at once; a slow backend never holds up a read.'),
+    cfg.IntOpt('api_page_threads', default=1, min=1,
+               help='Threads running, in each API process, the reads of '
+                    'pages of collections that may be large (volumes, '
+                    'ports, disks and the other inventory lists, alerts, '
+                    'a storage\'s jobs): milliseconds of work each, on a '
+                    'lane of their own so that the quick reads dashboards '
+                    'poll (a storage, the storage list) never queue behind '
+                    'them.'),
     cfg.FloatOpt('api_client_timeout', default=30.0, min=0.1,
                  help='Seconds a client that has started a request has to '
                       'send its headers, and as many more for its body; a '

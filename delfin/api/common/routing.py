@@ -59,6 +59,17 @@ class Router(object):
         action = getattr(self._controllers[match[0]], match[1], None)
         return getattr(action, 'wsgi_waits', False)
 
+    def pages(self, method, path):
+        """Whether a read (method, decoded path) is of an action marked
+        `wsgi.reads_pages`: a page of a collection that may be large."""
+        if method not in wsgi.READ_METHODS:
+            return False
+        match = self._match(method, path)
+        if match is None:
+            return False
+        action = getattr(self._controllers[match[0]], match[1], None)
+        return getattr(action, 'wsgi_pages', False)
+
     def _match_path(self, method, path):
         """(controller key, action, path parameters) or None."""
         match = self._mapper.routematch(environ={

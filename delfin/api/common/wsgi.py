@@ -97,6 +97,15 @@ def waits_on_backend(fn):
     return fn
 
 
+def reads_pages(fn):
+    """Marks an action that reads a page of a collection that may be
+    large (up to ``api_max_limit`` rows: volumes, alerts): the API server
+    runs it on a lane of its own, so that the quick reads dashboards poll
+    (a storage, the storage list) never queue behind such pages."""
+    fn.wsgi_pages = True
+    return fn
+
+
 def new_request_id():
     """``req-`` and a random (version 4) UUID, as `uuid.uuid4` makes it
     but without building the object."""

@@ -167,6 +167,7 @@ class AlertListController(wsgi.Controller):
     def describe(self, action):
         return _describe_list()
 
+    @wsgi.reads_pages
     def index(self, req):
         return _list(req)
 

@@ -75,6 +75,7 @@ class JobController(wsgi.Controller):
                 'response': openapi.collection('jobs', job)}
         return {'response': job}
 
+    @wsgi.reads_pages
     def index(self, req, storage_id):
         storages.get_storage(storage_id)
         query = list_params.parse(req.GET, schema.sync_jobs, FILTERS,

@@ -114,6 +114,7 @@ class InventoryController(wsgi.Controller):
             self.members.attach(result, rows)
         return result
 
+    @wsgi.reads_pages
     def index(self, req, storage_id=None):
         fixed = None
         if storage_id is not None:

@@ -358,6 +358,74 @@ def test_with_one_lane_a_slow_backend_holds_up_the_reads():
         srv.stop(5)
 
 
+def _pages_server(page_threads):
+    """A server with one read thread whose page lane (if any) is busy
+    with a slow page of a large collection."""
+    from delfin.api import server as api_server
+    release = threading.Event()
+
+    def app(environ, start_response):
+        if environ['PATH_INFO'] == '/v1/volumes':
+            release.wait(10)
+        start_response('200 OK', [('Content-Type', 'application/json')])
+        return [b'{}']
+    app.waits = lambda method, path: method != 'GET'
+    app.pages = lambda method, path: path == '/v1/volumes'
+    srv = api_server.EmbeddedServer(app, '127.0.0.1', 0, threads=1,
+                                    page_threads=page_threads)
+    srv.start()
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    address = ('127.0.0.1', srv.port)
+    slow = pool.submit(_request, address, 'GET', '/v1/volumes')
+    time.sleep(0.3)
+    return srv, address, release, pool, slow
+
+
+def test_a_slow_page_of_a_large_collection_never_holds_up_quick_reads():
+    srv, address, release, pool, slow = _pages_server(page_threads=1)
+    try:
+        for _ in range(5):
+            started = time.monotonic()
+            resp, _body = _request(address, 'GET', '/v1/storages/x')
+            assert resp.status == 200
+            assert time.monotonic() - started < 1.0
+        assert not slow.done()
+    finally:
+        release.set()
+        assert slow.result(10)[0].status == 200
+        pool.shutdown()
+        srv.stop(5)
+
+
+def test_without_a_page_lane_quick_reads_wait_behind_a_page():
+    srv, address, release, pool, slow = _pages_server(page_threads=None)
+    try:
+        conn = http.client.HTTPConnection(*address, timeout=0.5)
+        conn.request('GET', '/v1/storages/x')
+        with pytest.raises(socket.timeout):
+            conn.getresponse()
+        conn.close()
+    finally:
+        release.set()
+        assert slow.result(10)[0].status == 200
+        pool.shutdown()
+        srv.stop(5)
+
+
+def test_the_api_sends_pages_of_large_collections_to_the_page_lane():
+    from delfin.api import app as api_app
+    app = api_app.make_app()
+    for path in ('/v1/volumes', '/v1/ports', '/v1/disks',
+                 '/v1/storage-pools', '/v1/alerts', '/v1/storages/x/jobs'):
+        assert app.pages('GET', path), path
+        assert not app.waits('GET', path), path
+    for path in ('/v1/storages', '/v1/storages/x', '/v1/volumes/x',
+                 '/v1/health', '/nowhere'):
+        assert not app.pages('GET', path), path
+    assert not app.pages('POST', '/v1/storages')
+    assert not app.pages('DELETE', '/v1/alerts/x')
+
+
 def test_the_api_sends_writes_and_backend_reads_to_the_backend_lane():
     from delfin.api import app as api_app
     app = api_app.make_app()
