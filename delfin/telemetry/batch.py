@@ -223,6 +223,8 @@ class Builder(object):
         self.values = array.array('d')
         self.empty_series = 0
         self.rejected = 0       # samples that are not numbers
+        # (resource, metric) of the series that came more than once.
+        self.repeated = set()
         self._shape_of = {}     # driver keys -> shape index
         self._metric_of = {}
         self._kinds = {}        # resource type -> _Kind
@@ -260,6 +262,9 @@ class Builder(object):
                 if hit[4] >= 0:
                     prev = self._old(kind, hit, info, name)
                 newest = floor if prev == NONE else prev
+            else:
+                # The series came already in this window.
+                self.repeated.add((hit[1], info[0]))
             # One new sample of the plain types, the usual case, is
             # appended here; anything else is read by `_samples`.
             ts = None
@@ -386,7 +391,9 @@ class Builder(object):
         kind = hit[2]
         key = (hit[5], name)
         prev = kind.new.other.get(key, NONE)
-        if prev == NONE and hit[6] >= 0:
+        if prev != NONE:
+            self.repeated.add((hit[1], mi))
+        elif hit[6] >= 0:
             prev = kind.old.other.get((hit[6], name), NONE)
         newest = self.floor if prev == NONE else prev
         latest = self._samples(values, newest)
@@ -466,7 +473,7 @@ class Batch(object):
 
     COLUMNS = ('shapes', 'resources', 'resource_shape', 'metric_names',
                'series_resource', 'series_metric', 'series_end',
-               'timestamps', 'values', 'empty_series')
+               'timestamps', 'values', 'empty_series', 'repeated')
 
     def __init__(self, storage, metrics=(), start=0, end=0):
         built = Builder().add_all(metrics).batch(storage, start, end)

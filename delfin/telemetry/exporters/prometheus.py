@@ -168,7 +168,39 @@ class _Getters(object):
 def _latest(batch, old):
     """Per series of ``batch``, its latest value and time; a series
     without a sample in the batch keeps those of ``old`` (the storage's
-    `_Storage` before), if it had any."""
+    `_Storage` before), if it had any.  A series the driver gave more
+    than once is exposed once: with the newest of its samples."""
+    value, stamp = _latest_each(batch, old)
+    if getattr(batch, 'repeated', None):
+        if stamp is batch.timestamps:
+            stamp = array.array('q', stamp)
+        _once(batch, stamp)
+    return value, stamp
+
+
+def _once(batch, stamp):
+    """Of the entries of a series given more than once, the one with the
+    newest sample keeps it; the others get none (`NONE`)."""
+    pairs = batch.repeated
+    resources = {r for r, _m in pairs}
+    metric = batch.series_metric
+    best = {}
+    for i, r in enumerate(batch.series_resource):
+        if r not in resources:
+            continue
+        key = (r, metric[i])
+        if key not in pairs:
+            continue
+        j = best.get(key)
+        if j is None or stamp[i] > stamp[j]:
+            if j is not None:
+                stamp[j] = NONE
+            best[key] = i
+        else:
+            stamp[i] = NONE
+
+
+def _latest_each(batch, old):
     if batch.one_sample_each:
         return batch.values, batch.timestamps
     stamps = batch.timestamps

@@ -96,3 +96,38 @@ def test_series_of_a_forgotten_storage_disappear():
     store.forget('s1')
     assert store.series_count() == len(METRICS)
     assert {rid for _name, rid in _exposed(store)} == {'volume-000000'}
+
+
+def test_a_series_given_twice_in_a_window_is_exposed_once():
+    store = prometheus.SeriesStore()
+    labels = {'resource_type': 'volume', 'resource_id': 'v1',
+              'unit': 'IOPS'}
+    same = dict(labels)
+    store.update(batch_mod.Batch(STORAGE, [
+        constants.metric_struct('iops', labels, {MIN: 1.0}),
+        constants.metric_struct('readIops', labels, {MIN: 5.0}),
+        # The same series again (an equal labels dict), newer, then older.
+        constants.metric_struct('iops', same, {2 * MIN: 2.0}),
+        constants.metric_struct('iops', labels, {MIN // 2: 0.5}),
+        # A metric of another name is another series.
+        constants.metric_struct('writeIops', same, {MIN: 7.0})], 0,
+        2 * MIN))
+    text = b''.join(store.text()).decode()
+    assert text.count('volume_iops{') == 1, text
+    assert _exposed(store) == {
+        ('volume_iops', 'v1'): (2.0, 120.0),
+        ('volume_readIops', 'v1'): (5.0, 60.0),
+        ('volume_writeIops', 'v1'): (7.0, 60.0)}
+    assert store.series_count() == 3
+    # prometheus_client's own rendering of the store agrees.
+    families = {f.name: f.samples for f in store.collect()}
+    assert len(families['volume_iops']) == 1
+    # One sample a series, given twice: the batch's own columns are left
+    # as they are for the other exporters.
+    batch = batch_mod.Batch(STORAGE, [
+        constants.metric_struct('iops', labels, {3 * MIN: 3.0}),
+        constants.metric_struct('iops', same, {4 * MIN: 4.0})], 2 * MIN,
+        4 * MIN)
+    store.update(batch)
+    assert list(batch.timestamps) == [3 * MIN, 4 * MIN]
+    assert _exposed(store) == {('volume_iops', 'v1'): (4.0, 240.0)}
