@@ -53,22 +53,22 @@ class Router(object):
         `wsgi.waits_on_backend`."""
         if method not in wsgi.READ_METHODS:
             return True
-        match = self._match(method, path)
-        if match is None:
-            return False
-        action = getattr(self._controllers[match[0]], match[1], None)
-        return getattr(action, 'wsgi_waits', False)
+        return self._marked(method, path, 'wsgi_waits')
 
     def pages(self, method, path):
         """Whether a read (method, decoded path) is of an action marked
         `wsgi.reads_pages`: a page of a collection that may be large."""
         if method not in wsgi.READ_METHODS:
             return False
+        return self._marked(method, path, 'wsgi_pages')
+
+    def _marked(self, method, path, mark):
+        """Whether the action of a request has the attribute ``mark``."""
         match = self._match(method, path)
         if match is None:
             return False
         action = getattr(self._controllers[match[0]], match[1], None)
-        return getattr(action, 'wsgi_pages', False)
+        return getattr(action, mark, False)
 
     def _match_path(self, method, path):
         """(controller key, action, path parameters) or None."""

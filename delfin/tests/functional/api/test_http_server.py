@@ -326,36 +326,50 @@ def _busy_server(backend_threads):
     return srv, address, release, pool, waiting
 
 
+def _answered_at_once(address, path):
+    """Five reads of ``path`` in a row, each answered within a second."""
+    for _ in range(5):
+        started = time.monotonic()
+        resp, _body = _request(address, 'GET', path)
+        assert resp.status == 200
+        assert time.monotonic() - started < 1.0
+
+
+def _not_answered(address, path):
+    """A read of ``path`` gets no answer within half a second."""
+    conn = http.client.HTTPConnection(*address, timeout=0.5)
+    conn.request('GET', path)
+    with pytest.raises(socket.timeout):
+        conn.getresponse()
+    conn.close()
+
+
+def _finish(srv, release, pool, waiting):
+    """Let the held requests go (each is answered 200), stop the
+    server."""
+    release.set()
+    assert [f.result(10)[0].status for f in waiting] == \
+        [200] * len(waiting)
+    pool.shutdown()
+    srv.stop(5)
+
+
 def test_requests_waiting_on_a_backend_never_hold_up_reads():
     srv, address, release, pool, waiting = _busy_server(backend_threads=8)
     try:
-        for _ in range(5):
-            started = time.monotonic()
-            resp, _body = _request(address, 'GET', '/v1/storages')
-            assert resp.status == 200
-            assert time.monotonic() - started < 1.0
+        _answered_at_once(address, '/v1/storages')
         assert not any(f.done() for f in waiting)
     finally:
-        release.set()
-        assert [f.result(10)[0].status for f in waiting] == [200] * 4
-        pool.shutdown()
-        srv.stop(5)
+        _finish(srv, release, pool, waiting)
 
 
 def test_with_one_lane_a_slow_backend_holds_up_the_reads():
     # The contrast: the same load on one lane of two threads.
     srv, address, release, pool, waiting = _busy_server(backend_threads=None)
     try:
-        conn = http.client.HTTPConnection(*address, timeout=0.5)
-        conn.request('GET', '/v1/storages')
-        with pytest.raises(socket.timeout):
-            conn.getresponse()
-        conn.close()
+        _not_answered(address, '/v1/storages')
     finally:
-        release.set()
-        assert [f.result(10)[0].status for f in waiting] == [200] * 4
-        pool.shutdown()
-        srv.stop(5)
+        _finish(srv, release, pool, waiting)
 
 
 def _pages_server(page_threads):
@@ -376,40 +390,26 @@ def _pages_server(page_threads):
     srv.start()
     pool = concurrent.futures.ThreadPoolExecutor(1)
     address = ('127.0.0.1', srv.port)
-    slow = pool.submit(_request, address, 'GET', '/v1/volumes')
+    waiting = [pool.submit(_request, address, 'GET', '/v1/volumes')]
     time.sleep(0.3)
-    return srv, address, release, pool, slow
+    return srv, address, release, pool, waiting
 
 
 def test_a_slow_page_of_a_large_collection_never_holds_up_quick_reads():
-    srv, address, release, pool, slow = _pages_server(page_threads=1)
+    srv, address, release, pool, waiting = _pages_server(page_threads=1)
     try:
-        for _ in range(5):
-            started = time.monotonic()
-            resp, _body = _request(address, 'GET', '/v1/storages/x')
-            assert resp.status == 200
-            assert time.monotonic() - started < 1.0
-        assert not slow.done()
+        _answered_at_once(address, '/v1/storages/x')
+        assert not waiting[0].done()
     finally:
-        release.set()
-        assert slow.result(10)[0].status == 200
-        pool.shutdown()
-        srv.stop(5)
+        _finish(srv, release, pool, waiting)
 
 
 def test_without_a_page_lane_quick_reads_wait_behind_a_page():
-    srv, address, release, pool, slow = _pages_server(page_threads=None)
+    srv, address, release, pool, waiting = _pages_server(page_threads=None)
     try:
-        conn = http.client.HTTPConnection(*address, timeout=0.5)
-        conn.request('GET', '/v1/storages/x')
-        with pytest.raises(socket.timeout):
-            conn.getresponse()
-        conn.close()
+        _not_answered(address, '/v1/storages/x')
     finally:
-        release.set()
-        assert slow.result(10)[0].status == 200
-        pool.shutdown()
-        srv.stop(5)
+        _finish(srv, release, pool, waiting)
 
 
 def test_the_api_sends_pages_of_large_collections_to_the_page_lane():
