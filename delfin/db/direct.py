@@ -258,13 +258,15 @@ class _Kept(object):
     def current_memo(self, since):
         if since is not None and since <= self.checked_at:
             return self.memo
-        # Taken before the question: what was committed by then is seen.
-        self.checked_at = time.monotonic()
+        # Taken before the question: what was committed by then is seen
+        # (once the question is answered).
+        asked = time.monotonic()
         cursor = self.dbapi.execute('PRAGMA data_version')
         version = cursor.fetchone()[0]
         if version != self.version:
             self.memo.clear()
             self.version = version
+        self.checked_at = asked
         return self.memo
 
     def discard(self):

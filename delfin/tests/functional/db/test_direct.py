@@ -262,3 +262,38 @@ def test_kept_connections_never_hold_back_a_checkpoint(sqlite_database,
     # Nobody reads an old state of the database: the whole log went into
     # the file and was emptied.
     assert (busy, frames, done) == (0, 0, 0)
+
+
+class _Failing(object):
+    """A SQLite connection whose next statement fails (the database is
+    busy), not a dropped one."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def execute(self, *args):
+        import sqlite3
+        raise sqlite3.OperationalError('database is locked')
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_a_question_that_failed_answers_nothing(sqlite_database,
+                                                make_storage):
+    import time
+    memo = _memo()
+    memo.keep('answer', 1)
+    make_storage()
+    committed = time.monotonic()
+    with direct.reader() as conn:
+        real = conn.kept.dbapi
+        conn.kept.dbapi = _Failing(real)
+        try:
+            with pytest.raises(sa.exc.OperationalError):
+                conn.memo()
+        finally:
+            conn.kept.dbapi = real
+        # A request that arrived after the commit (and before the failed
+        # question) is still answered after a question that succeeded.
+        assert conn.memo(since=committed).get('answer') is None
