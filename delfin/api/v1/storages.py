@@ -17,6 +17,7 @@ stays cheap.
 import threading
 
 import sqlalchemy as sa
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from delfin import cryptor
@@ -36,6 +37,7 @@ from delfin.db import engine
 from delfin.db import schema as db_schema
 from delfin.resources import registry
 
+CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 SECTIONS = access_schema.SECTIONS
@@ -190,7 +192,8 @@ def storage_list_text(query_string, parse, since=None):
     """The JSON text of a page of storages with its total: the page of
     the request's ``query_string``, parsed by ``parse()``, as of ``since``
     at least (`direct.Connection.memo`)."""
-    key = ('storages', query_string)
+    # The page a query string names depends on the largest page too.
+    key = ('storages', query_string, CONF.api_max_limit)
     with direct.reader() as conn:
         memo = conn.memo(since)
         if memo is not None:

@@ -243,6 +243,23 @@ def test_a_sync_job_that_stops_reporting_ends_syncing_without_a_write(
     db.update('storage', storage['id'], {'deleted': True})
 
 
+def test_the_default_page_follows_the_largest_page_setting(api):
+    storages = [make_storage(name='paged-%d' % i) for i in range(3)]
+    try:
+        everything = api.get('/v1/storages').json
+        assert len(everything['storages']) == everything['total'] >= 3
+        CONF.set_override('api_max_limit', 2)
+        try:
+            page = api.get('/v1/storages').json
+        finally:
+            CONF.clear_override('api_max_limit')
+        assert len(page['storages']) == 2
+        assert page['total'] == everything['total']
+    finally:
+        for storage in storages:
+            db.update('storage', storage['id'], {'deleted': True})
+
+
 @pytest.mark.parametrize('query', ['sync_status=SYNCED', 'deleted=1',
                                    'bogus=1'])
 def test_unknown_storage_list_parameter_is_ignored(api, query):
