@@ -187,9 +187,7 @@ class Connection(object):
     def _failed(self, error, sql, params, cursor):
         """SQLAlchemy's exception for the driver's ``error``; a connection
         the database dropped is discarded."""
-        invalidated = self.dialect.is_disconnect(
-            error, self._fairy.dbapi_connection if self._fairy is not None
-            else self.dbapi, cursor)
+        invalidated = self.dialect.is_disconnect(error, self.dbapi, cursor)
         if invalidated:
             if self.kept is not None:
                 self.kept.discard()
@@ -239,8 +237,7 @@ class _Kept(object):
     keeps the log from being checkpointed.
     """
 
-    __slots__ = ('engine', 'fairy', 'dbapi', 'version', 'memo',
-                 'checked_at')
+    __slots__ = ('engine', 'dbapi', 'version', 'memo', 'checked_at')
 
     def __init__(self, engine):
         self.engine = engine
@@ -248,7 +245,6 @@ class _Kept(object):
         # The connection leaves the pool (set up by the engine's connect
         # hooks like every other) and is the thread's until it ends.
         fairy.detach()
-        self.fairy = fairy
         self.dbapi = fairy.dbapi_connection
         self.version = None
         self.memo = Memo()
@@ -286,12 +282,8 @@ _local = threading.local()
 def _keeps(engine):
     """Whether reads of ``engine`` run on a connection kept by thread: a
     SQLite file (an in-memory database exists on its one connection)."""
-    keeps = engine.__dict__.get('_delfin_direct_keeps')
-    if keeps is None:
-        keeps = engine.dialect.name == 'sqlite' and \
-            not isinstance(engine.pool, sa.pool.StaticPool)
-        engine.__dict__['_delfin_direct_keeps'] = keeps
-    return keeps
+    return engine.dialect.name == 'sqlite' and \
+        not isinstance(engine.pool, sa.pool.StaticPool)
 
 
 def _kept(engine):
@@ -332,6 +324,7 @@ def reader():
     except engine.dialect.loaded_dbapi.Error as e:
         raise _unavailable(engine, e) from e
     try:
-        yield Connection(fairy, engine.dialect, fairy=fairy)
+        yield Connection(fairy.dbapi_connection, engine.dialect,
+                         fairy=fairy)
     finally:
         fairy.close()
