@@ -140,10 +140,12 @@ def serve_embedded(target, port):
     sys.setswitchinterval(cfg.CONF.api_switch_interval / 1000.0)
     threads = server.read_threads() if hasattr(server, 'read_threads') \
         else cfg.CONF.api_threads
-    embedded = server.EmbeddedServer(
-        app, '127.0.0.1', port, threads=threads,
-        backend_threads=cfg.CONF.api_backend_threads,
-        page_threads=getattr(cfg.CONF, 'api_page_threads', None))
+    options = {'backend_threads': cfg.CONF.api_backend_threads}
+    if hasattr(cfg.CONF, 'api_page_threads'):
+        # Builds from before the lane of pages have no such option.
+        options['page_threads'] = cfg.CONF.api_page_threads
+    embedded = server.EmbeddedServer(app, '127.0.0.1', port,
+                                     threads=threads, **options)
     embedded.start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: done.set())
